@@ -1,0 +1,313 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/implicitreg/verify/checks"
+	"github.com/implicitreg/verify/reports"
+	"github.com/implicitreg/verify/theorems"
+)
+
+// Exit statuses (DESIGN.md): 0 everything holds, 1 a violation or an uncaught control,
+// 2 bad usage or input.
+const (
+	exitOK       = 0
+	exitViolated = 1
+	exitUsage    = 2
+)
+
+const usage = `verify checks theorems about first-order optimisation on randomised problem instances.
+
+Usage:
+  verify list    [--format table|markdown|json]
+  verify explain ID
+  verify run     [ID|FAMILY ...] [--profile quick|ci|paper] [--checks N] [--seed S]
+                 [--format table|markdown|csv|json] [--out FILE] [--controls] [--parallel N]
+  verify replay  ID --seed S [--profile P] [--checks N] [--format F]
+
+Commands:
+  list     every theorem of the catalogue, encoded or not, with its kind and source
+  explain  one theorem's statement, hypotheses, proof steps, tolerance and controls
+  run      check theorems (all encoded ones by default) and print the violation table
+  replay   re-run one theorem exactly as a report's replay column says, with full details
+
+Reading the table: a row per theorem. status is holds, violated, inconclusive, error or
+not-encoded; worst margin is max (lhs − rhs)/scale of the conclusion over all checks (≤ 0
+holds); tightness near 1 means some instance nearly attains the bound; failing step names the
+first proof step that failed, and replay reproduces the run.
+
+Exit status: 0 everything holds (and every control is caught, with --controls);
+1 a violation, a failed claim, or a control not caught; 2 bad usage or input.
+
+Examples:
+  verify run                                   # every encoded theorem, quick profile
+  verify run basic-inequality --controls       # one family, negative controls too
+  verify run basic-inequality/gd --seed 5 --format json --out gd.json
+  verify replay basic-inequality/gd --seed 5
+`
+
+// usageError is bad input: it is printed with a hint and exits 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// Main runs the CLI and returns the exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var (
+		code int
+		err  error
+	)
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "list":
+		err = cmdList(rest, stdout)
+	case "explain":
+		err = cmdExplain(rest, stdout)
+	case "run":
+		code, err = cmdRun(rest, stdout, stderr, false)
+	case "replay":
+		code, err = cmdRun(rest, stdout, stderr, true)
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		err = usagef("unknown command %q (want list, explain, run or replay)", cmd)
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "verify: %v\n", err)
+		var ue *usageError
+		var unk *theorems.UnknownError
+		if errors.As(err, &ue) || errors.As(err, &unk) {
+			fmt.Fprintln(stderr, "run 'verify help' for usage")
+			return exitUsage
+		}
+		return exitUsage
+	}
+	return code
+}
+
+// parseInterleaved parses flags that may come before, between or after positional
+// arguments (`verify run basic-inequality --controls`), which the flag package alone does not.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%v", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlagSet(name string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprint(out, usage)
+		fmt.Fprintf(out, "\nFlags of %s:\n", name)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func cmdList(args []string, stdout io.Writer) error {
+	fs := newFlagSet("list", stdout)
+	format := fs.String("format", "table", "output format: table, markdown or json")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("list takes no arguments, got %q", pos)
+	}
+	if !slices.Contains([]string{"table", "markdown", "json"}, *format) {
+		return usagef("unknown --format %q for list (want table, markdown or json)", *format)
+	}
+	return reports.WriteList(stdout, theorems.All(), *format)
+}
+
+func cmdExplain(args []string, stdout io.Writer) error {
+	fs := newFlagSet("explain", stdout)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("explain takes exactly one theorem ID (see verify list)")
+	}
+	th, ok := theorems.Lookup(pos[0])
+	if !ok {
+		if _, err := theorems.Resolve(pos); err != nil {
+			return err
+		}
+		return usagef("%q is a family; explain takes one theorem ID (verify list shows them)", pos[0])
+	}
+	reports.WriteExplain(stdout, th)
+	return nil
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer, replay bool) (int, error) {
+	name := "run"
+	if replay {
+		name = "replay"
+	}
+	fs := newFlagSet(name, stdout)
+	profile := fs.String("profile", "quick", "profile: quick (seconds per theorem), ci (what go test uses) or paper (paper scale)")
+	nChecks := fs.Int("checks", 0, "random instances per theorem (default: the profile's, quick 200, ci 100, paper 1000)")
+	seed := fs.Uint64("seed", 0, "seed, a positive integer; the same seed gives the same report (default: random, printed in the replay column)")
+	format := fs.String("format", "table", "output format: table, markdown, csv or json")
+	out := fs.String("out", "", "write the report to FILE (atomically) instead of standard output")
+	controls := fs.Bool("controls", false, "also run each theorem's negative controls; each must be caught")
+	parallel := fs.Int("parallel", 0, "theorems checked at once (default: every core)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	seedSet := false
+	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
+
+	def, ok := checks.Profiles[*profile]
+	switch {
+	case !ok:
+		return exitUsage, usagef("unknown --profile %q (want quick, ci or paper)", *profile)
+	case !slices.Contains(reports.Formats, *format):
+		return exitUsage, usagef("unknown --format %q (want table, markdown, csv or json)", *format)
+	case *nChecks < 0:
+		return exitUsage, usagef("--checks must be a positive number of instances, got %d", *nChecks)
+	case *parallel < 0:
+		return exitUsage, usagef("--parallel must be ≥ 1 (or 0 for every core), got %d", *parallel)
+	case seedSet && *seed == 0:
+		return exitUsage, usagef("--seed must be a positive integer (0 would mean a random seed)")
+	case replay && !seedSet:
+		return exitUsage, usagef("replay needs --seed S: the seed of the run to reproduce (see the replay column of a report)")
+	case replay && len(pos) != 1:
+		return exitUsage, usagef("replay takes exactly one theorem ID, got %d", len(pos))
+	}
+	if *nChecks == 0 {
+		*nChecks = def
+	}
+	if !seedSet {
+		*seed = rand.Uint64N(1<<31) + 1
+	}
+	ths, err := theorems.Resolve(pos)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(pos) == 0 { // a bare `verify run` checks what is encoded; naming a family shows its whole map
+		ths = slices.DeleteFunc(ths, func(th *theorems.Theorem) bool { return !th.Encoded() })
+	}
+	if replay && ths[0].ID != strings.TrimSuffix(pos[0], "/") {
+		return exitUsage, usagef("replay takes one theorem ID, not the family %q", pos[0])
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	prog := newProgress(stderr)
+	cfg := checks.Config{Profile: *profile, Checks: *nChecks, Seed: *seed, Controls: *controls, Parallel: *parallel, Progress: prog.update}
+	rep := checks.Run(ctx, ths, cfg)
+	prog.finish()
+	if rep.Interrupted {
+		fmt.Fprintln(stderr, "verify: interrupted; printing the finished rows")
+	}
+
+	if err := emit(rep, *format, *out, stdout); err != nil {
+		return exitUsage, err
+	}
+	if !rep.OK() {
+		return exitViolated, nil
+	}
+	return exitOK, nil
+}
+
+// emit writes the report to stdout, or to a file via a temporary file and a rename so no
+// half-written report is ever left behind.
+func emit(rep *checks.Report, format, out string, stdout io.Writer) error {
+	if out == "" {
+		return reports.Write(stdout, rep, format)
+	}
+	dir := filepath.Dir(out)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(out)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("cannot write --out %s: %w", out, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if err := reports.Write(tmp, rep, format); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("cannot write --out %s: %w", out, err)
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return fmt.Errorf("cannot write --out %s: %w", out, err)
+	}
+	return nil
+}
+
+// progress prints one self-overwriting status line on stderr, only when stderr is a
+// terminal and the run has lasted more than two seconds.
+type progress struct {
+	w       io.Writer
+	enabled bool
+	start   time.Time
+	mu      sync.Mutex
+	shown   bool
+}
+
+func newProgress(w io.Writer) *progress {
+	p := &progress{w: w, start: time.Now()}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.enabled = true
+		}
+	}
+	return p
+}
+
+func (p *progress) update(done, total int, label string) {
+	if !p.enabled || time.Since(p.start) < 2*time.Second {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "\r\033[K[%d/%d %.0fs] %s", done, total, time.Since(p.start).Seconds(), label)
+	p.shown = true
+}
+
+func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
