@@ -39,15 +39,15 @@ type Result struct {
 	WorstMargin *Num `json:"worst_margin"`
 	// Tightness is max over checks of 1 − |claim margin|, in [0, 1]: near 1, the bound is
 	// approached by some instance; near 0, the generators never come close.
-	Tightness   *Num `json:"tightness"`
-	FailingStep string   `json:"failing_step"`
+	Tightness   *Num   `json:"tightness"`
+	FailingStep string `json:"failing_step"`
 	// Counterexample is the minimal (shrunk) failing instance, or null.
-	Counterexample *Counterexample    `json:"counterexample"`
-	Replay         string             `json:"replay"`
-	Message        string             `json:"message,omitempty"`
-	DiscardReasons map[string]int     `json:"discard_reasons,omitempty"`
-	Metrics        map[string]Num `json:"metrics"`
-	ElapsedMS      int64              `json:"elapsed_ms"`
+	Counterexample *Counterexample `json:"counterexample"`
+	Replay         string          `json:"replay"`
+	Message        string          `json:"message,omitempty"`
+	DiscardReasons map[string]int  `json:"discard_reasons,omitempty"`
+	Metrics        map[string]Num  `json:"metrics"`
+	ElapsedMS      int64           `json:"elapsed_ms"`
 }
 
 // ControlResult is the verdict on one negative control: it must be caught.
@@ -66,14 +66,14 @@ type ControlResult struct {
 // Counterexample is a failing instance: its labelled draws (as rapid logged them), the
 // theorem's description of it and the first failing inequality with both sides.
 type Counterexample struct {
-	Draws    []Draw  `json:"draws,omitempty"`
-	Instance string  `json:"instance"`
-	Step     string  `json:"step"`
-	Index    int     `json:"index"`
-	LHS      Num `json:"lhs"`
-	RHS      Num `json:"rhs"`
-	Margin   Num `json:"margin"`
-	Band     Num `json:"band"`
+	Draws    []Draw `json:"draws,omitempty"`
+	Instance string `json:"instance"`
+	Step     string `json:"step"`
+	Index    int    `json:"index"`
+	LHS      Num    `json:"lhs"`
+	RHS      Num    `json:"rhs"`
+	Margin   Num    `json:"margin"`
+	Band     Num    `json:"band"`
 }
 
 // Draw is one labelled value rapid drew for the instance.
