@@ -66,34 +66,46 @@ func Run(ctx context.Context, ths []*theorems.Theorem, cfg Config) *Report {
 		par = runtime.NumCPU()
 	}
 	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
+		mu   sync.Mutex // guards results, controls and done
 		done int
 		sem  = make(chan struct{}, par)
+		wg   sync.WaitGroup
 	)
-	withRapidFlags(cfg, func() {
+	finished := make(chan struct{})
+	// The scheduler runs in its own goroutine so that a cancelled run returns at once with the
+	// rows that finished; checks still in flight are abandoned (rapid cannot be interrupted).
+	go withRapidFlags(cfg, func() {
+		defer close(finished)
 		for i, jb := range jobs {
-			if ctx.Err() != nil {
-				break
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				wg.Wait()
+				return
 			}
-			sem <- struct{}{}
-			if ctx.Err() != nil {
+			if ctx.Err() != nil { // both were ready: never start work after an interrupt
 				<-sem
-				break
+				wg.Wait()
+				return
 			}
 			wg.Add(1)
 			go func() {
 				defer func() { <-sem; wg.Done() }()
 				label := jb.th.ID
+				var (
+					r *Result
+					c *ControlResult
+				)
 				if jb.ctl < 0 {
-					r := checkTheorem(jb.th, cfg)
-					results[i] = &r
+					res := checkTheorem(jb.th, cfg)
+					r = &res
 				} else {
-					c := checkControl(jb.th, jb.th.Controls[jb.ctl], cfg)
-					controls[i] = &c
-					label += " control " + c.Control
+					cr := checkControl(jb.th, jb.th.Controls[jb.ctl], cfg)
+					c = &cr
+					label += " control " + cr.Control
 				}
 				mu.Lock()
+				results[i], controls[i] = r, c
 				done++
 				n := done
 				mu.Unlock()
@@ -104,6 +116,12 @@ func Run(ctx context.Context, ths []*theorems.Theorem, cfg Config) *Report {
 		}
 		wg.Wait()
 	})
+	select {
+	case <-finished:
+	case <-ctx.Done():
+	}
+	mu.Lock()
+	defer mu.Unlock()
 	for i := range jobs {
 		if results[i] != nil {
 			rep.Results = append(rep.Results, *results[i])
@@ -112,7 +130,7 @@ func Run(ctx context.Context, ths []*theorems.Theorem, cfg Config) *Report {
 			rep.Controls = append(rep.Controls, *controls[i])
 		}
 	}
-	rep.Interrupted = ctx.Err() != nil && len(rep.Results)+len(rep.Controls) < len(jobs)
+	rep.Interrupted = done < len(jobs)
 	if rep.Results == nil {
 		rep.Results = []Result{}
 	}

@@ -211,3 +211,26 @@ func TestNonFiniteNumbersSurviveJSON(t *testing.T) {
 		t.Fatalf("%s", b)
 	}
 }
+
+func TestCancelledRunKeepsFinishedRows(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	fast := toy(1)
+	slow := &theorems.Theorem{ID: "toy/slow", Kind: theorems.Exact, Property: func(t *rapid.T) theorems.Evidence {
+		cancel() // the user presses Ctrl-C while this theorem runs
+		<-ctx.Done()
+		return theorems.Evidence{Steps: []theorems.Inequality{theorems.Le(theorems.ClaimStep, -1, 0, 1)}}
+	}}
+	rep := checks.Run(ctx, []*theorems.Theorem{fast, slow, toy(1)}, checks.Config{Checks: 20, Seed: 1, Parallel: 1})
+	if !rep.Interrupted {
+		t.Fatal("a cancelled run must be marked interrupted")
+	}
+	if len(rep.Results) == 0 || rep.Results[0].Theorem != "toy/descent" || rep.Results[0].Status != checks.StatusHolds {
+		t.Fatalf("finished rows lost: %+v", rep.Results)
+	}
+	if len(rep.Results) == 3 {
+		t.Fatal("work scheduled after the interrupt still ran")
+	}
+	if rep.OK() {
+		t.Error("an interrupted run is not OK")
+	}
+}
