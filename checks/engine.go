@@ -181,8 +181,11 @@ func checkTheorem(th *theorems.Theorem, cfg Config) Result {
 	tl := newTally(th.Tolerance)
 	tl.examples(th.Examples)
 	rec := &recorder{name: "verify/" + th.ID}
-	if tl.failure == nil && tl.panicked == "" {
+	if th.Property != nil && tl.searching() {
 		runRapid(rec, tl.property(th.Property))
+	}
+	if th.Experiment != nil && tl.searching() {
+		tl.experiment(th.Experiment, cfg)
 	}
 	tl.fill(&res, rec)
 	res.ElapsedMS = time.Since(start).Milliseconds()
@@ -194,8 +197,11 @@ func checkControl(th *theorems.Theorem, c theorems.Control, cfg Config) ControlR
 	tl := newTally(th.Tolerance)
 	tl.examples(c.Examples)
 	rec := &recorder{name: "verify/" + th.ID + "/control/" + c.Name}
-	if tl.failure == nil && c.Property != nil {
+	if c.Property != nil && tl.searching() {
 		runRapid(rec, tl.property(c.Property))
+	}
+	if c.Experiment != nil && tl.searching() {
+		tl.experiment(c.Experiment, cfg)
 	}
 	var res Result
 	tl.fill(&res, rec)
@@ -223,6 +229,20 @@ func runRapid(rec *recorder, prop func(*rapid.T)) {
 		}
 	}()
 	rapid.Check(rec, prop)
+}
+
+// experiment runs a seeded experiment once and judges its evidence; its metrics are
+// reported as they are (they are already aggregates over trials).
+func (tl *tally) experiment(exp theorems.Experiment, cfg Config) {
+	ev, perr := evalExample(theorems.Example{Run: func() theorems.Evidence {
+		return exp(theorems.ExperimentConfig{Profile: cfg.Profile, Seed: cfg.Seed})
+	}})
+	metrics := ev.Metrics
+	ev.Metrics = nil
+	tl.observe(ev, perr, "experiment")
+	for k, v := range metrics {
+		tl.raw[k] = v
+	}
 }
 
 // evalExample runs an explicit example, recovering panics.
@@ -259,6 +279,7 @@ type tally struct {
 	reasons                              map[string]int
 	worstMargin, tightness               float64
 	metrics                              map[string][]float64
+	raw                                  map[string]float64 // experiment metrics, reported as is
 
 	failure   *theorems.Evidence // latest failing evidence (minimal after shrinking)
 	failVerd  theorems.Verdict
@@ -270,7 +291,7 @@ func newTally(tol theorems.Tolerance) *tally {
 	if tol == (theorems.Tolerance{}) {
 		tol = theorems.DefaultTolerance
 	}
-	return &tally{tol: tol, reasons: map[string]int{}, worstMargin: math.Inf(-1), tightness: -1, metrics: map[string][]float64{}}
+	return &tally{tol: tol, reasons: map[string]int{}, worstMargin: math.Inf(-1), tightness: -1, metrics: map[string][]float64{}, raw: map[string]float64{}}
 }
 
 // examples judges explicit examples, in order, before any random instance.
@@ -382,6 +403,9 @@ func (tl *tally) fill(res *Result, rec *recorder) {
 		xs := tl.metrics[k]
 		res.Metrics[k+"_max"] = Num(maxOf(xs))
 		res.Metrics[k+"_mean"] = Num(meanOf(xs))
+	}
+	for k, v := range tl.raw {
+		res.Metrics[k] = Num(v)
 	}
 	switch {
 	case tl.panicked != "":

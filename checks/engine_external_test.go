@@ -234,3 +234,20 @@ func TestCancelledRunKeepsFinishedRows(t *testing.T) {
 		t.Error("an interrupted run is not OK")
 	}
 }
+
+func TestExperimentsRunSeededAndReportTheirMetrics(t *testing.T) {
+	th := &theorems.Theorem{ID: "toy/experiment", Kind: theorems.Empirical, Experiment: func(cfg theorems.ExperimentConfig) theorems.Evidence {
+		var ev theorems.Evidence
+		rate := float64(cfg.Seed%10) / 10
+		ev.Add(theorems.Le(theorems.ClaimStep, -1, 0.5, rate)) // success rate must reach 0.5
+		ev.Metrics = map[string]float64{"success_rate": rate, "paper_success_rate": 0.9}
+		return ev
+	}}
+	res := checks.CheckTheorem(th, checks.Config{Seed: 7, Profile: "ci"})
+	if res.Status != checks.StatusHolds || float64(res.Metrics["success_rate"]) != 0.7 || float64(res.Metrics["paper_success_rate"]) != 0.9 {
+		t.Fatalf("%s %v", res.Status, res.Metrics)
+	}
+	if res := checks.CheckTheorem(th, checks.Config{Seed: 3, Profile: "ci"}); res.Status != checks.StatusViolated || res.FailingStep != "claim" {
+		t.Fatalf("a failed empirical claim must be violated: %s", res.Status)
+	}
+}

@@ -34,7 +34,18 @@ func TheoremTest(t *testing.T, th *theorems.Theorem) {
 			}
 		})
 	}
-	t.Run("property", rapid.MakeCheck(PropertyCheck(th)))
+	if th.Property != nil {
+		t.Run("property", rapid.MakeCheck(PropertyCheck(th)))
+	}
+	if th.Experiment != nil {
+		t.Run("experiment", func(t *testing.T) {
+			r := CheckTheorem(&theorems.Theorem{ID: th.ID, Kind: th.Kind, Tolerance: th.Tolerance, Experiment: th.Experiment},
+				Config{Profile: "ci", Seed: 1})
+			if r.Status != StatusHolds {
+				t.Fatalf("%s: %s %s; metrics %v", r.Status, r.FailingStep, r.Message, r.Metrics)
+			}
+		})
+	}
 	for _, c := range th.Controls {
 		t.Run("control/"+c.Name, func(t *testing.T) {
 			ControlTest(t, th, c)

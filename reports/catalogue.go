@@ -67,7 +67,7 @@ func WriteExplain(w io.Writer, th *theorems.Theorem) {
 	fmt.Fprintf(w, "%s — %s\n", th.ID, th.Title)
 	fmt.Fprintf(w, "kind: %s    source: %s", th.Kind, th.Source)
 	if th.Source == theorems.Derived {
-		fmt.Fprint(w, " (worked out from first principles; the paper's full text was not available)")
+		fmt.Fprint(w, " (worked out here from first principles, not quoted from the paper: THEOREMS.md says why)")
 	}
 	fmt.Fprintf(w, "\npaper: %s\n", th.Paper)
 	if !th.Encoded() {

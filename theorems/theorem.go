@@ -36,6 +36,20 @@ const (
 // into an error result with a replay command.
 type Property func(t *rapid.T) Evidence
 
+// ExperimentConfig is what a seeded experiment is given. Statistical and empirical claims
+// that are not judged instance by instance under rapid run as seeded trials instead, and
+// report estimates, confidence bounds and paper reference numbers in Evidence.Metrics.
+type ExperimentConfig struct {
+	// Profile is quick, ci or paper: experiments choose their sizes and trial counts by it.
+	Profile string
+	// Seed determines every random draw of the experiment.
+	Seed uint64
+}
+
+// Experiment runs seeded trials and returns the evidence: inequalities over estimates and
+// confidence bounds (e.g. a Wilson lower bound ≥ a threshold), and metrics.
+type Experiment func(cfg ExperimentConfig) Evidence
+
 // Example is an explicit instance (known extremal or paper instance) run before random ones.
 type Example struct {
 	Name        string
@@ -59,8 +73,9 @@ type Control struct {
 	Breaks      Breakage
 	Description string
 	// Examples are explicit instances tried first (e.g. the catalogue's counterexample).
-	Examples []Example
-	Property Property
+	Examples   []Example
+	Property   Property
+	Experiment Experiment
 }
 
 // Theorem is one entry of the catalogue: its identity, its statement and how to check it.
@@ -81,9 +96,11 @@ type Theorem struct {
 	// NotEncoded, when non-empty, says why the theorem is listed but not checked yet.
 	NotEncoded string
 
-	Property Property
-	Examples []Example
-	Controls []Control
+	// Property is checked under rapid; Experiment runs as seeded trials. Either or both.
+	Property   Property
+	Experiment Experiment
+	Examples   []Example
+	Controls   []Control
 }
 
 // Family is the part of the ID before the slash.
@@ -93,4 +110,6 @@ func (th *Theorem) Family() string {
 }
 
 // Encoded reports whether the theorem can be checked.
-func (th *Theorem) Encoded() bool { return th.NotEncoded == "" && th.Property != nil }
+func (th *Theorem) Encoded() bool {
+	return th.NotEncoded == "" && (th.Property != nil || th.Experiment != nil)
+}
