@@ -57,7 +57,7 @@ func (f *DoubleWell) ValueScale(x []float64) float64 {
 		s += w * w
 		v += u * u
 	}
-	return math.Max(s, v) / 4
+	return scaleAtLeast(s/4, v/4)
 }
 
 // Grad writes x_i³ − x_i = x_i(x_i² − 1) into dst (no allocation).

@@ -204,7 +204,7 @@ func (g *glm) valueScale(theta []float64) float64 {
 		}
 		s += g.loss.termScale(mi, g.y[i], a)
 	}
-	return math.Max(s/float64(g.n), math.Abs(v))
+	return scaleAtLeast(s/float64(g.n), v)
 }
 
 func (g *glm) grad(dst, theta []float64) {
@@ -450,7 +450,7 @@ func (c *Component) ValueScale(theta []float64) float64 {
 	for j, v := range c.row {
 		a += math.Abs(v * theta[j])
 	}
-	return math.Max(c.loss.termScale(m, c.y, a), math.Abs(c.loss.value(m, c.y)))
+	return scaleAtLeast(c.loss.termScale(m, c.y, a), c.loss.value(m, c.y))
 }
 
 // Grad writes ∇f_i(θ) = ℓ'(x_iᵀθ, y_i)·x_i into dst (which may alias θ). No allocation.

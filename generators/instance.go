@@ -20,7 +20,8 @@ import (
 //
 // Every instance of this package also has ValueScale(x []float64) float64, the magnitude of
 // the terms Value(x) sums (its rounding error is at most c·(n+d)·ε times that, however much
-// the terms cancel). It is not part of this interface, so that other implementations need
+// the terms cancel, and — since it is at least 2⁻¹⁰²², the smallest normal — however much
+// they underflow). It is not part of this interface, so that other implementations need
 // not provide it: callers may type-assert for it (interface{ ValueScale([]float64) float64 })
 // and fall back to |Value(x)|.
 type Instance interface {
@@ -135,6 +136,15 @@ func ThetaScale(inst Instance) float64 {
 		}
 	}
 	return 1
+}
+
+// minValueScale is the least ValueScale returned: the smallest normal double, so that
+// c·(n+d)·ε·ValueScale also covers the absolute error 2⁻¹⁰⁷⁵ of an operation that underflows.
+const minValueScale = 0x1p-1022
+
+// scaleAtLeast returns max(s, |v|, minValueScale) (NaN if s or v is NaN).
+func scaleAtLeast(s, v float64) float64 {
+	return math.Max(math.Max(s, math.Abs(v)), minValueScale)
 }
 
 // inSafeRange reports whether v ∈ [1e-100, 1e100].

@@ -199,7 +199,7 @@ func (f *Quadratic) ValueScale(x []float64) float64 {
 	for j, bj := range f.b {
 		bx += math.Abs(bj * x[j])
 	}
-	return math.Max(0.5*s+bx+math.Abs(f.c), math.Abs(v))
+	return scaleAtLeast(0.5*s+bx+math.Abs(f.c), v)
 }
 
 // Grad writes Q(Λ(Qᵀθ)) − b into dst (two matrix–vector products, no allocation).
