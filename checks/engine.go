@@ -355,7 +355,7 @@ func (tl *tally) property(p theorems.Property) func(*rapid.T) {
 		v := tl.observe(ev, perr, "random instance")
 		switch {
 		case perr != nil:
-			t.Fatalf("panic: %v", perr.value)
+			t.Fatalf("panic: %v\n%s", perr.value, perr.stack)
 		case ev.Discard != "":
 			t.Skip("discarded: " + ev.Discard)
 		case v.Outcome == theorems.Violated:

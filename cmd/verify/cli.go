@@ -274,40 +274,65 @@ func emit(rep *checks.Report, format, out string, stdout io.Writer) error {
 	return nil
 }
 
-// progress prints one self-overwriting status line on stderr, only when stderr is a
-// terminal and the run has lasted more than two seconds.
+// progress prints one self-overwriting status line on stderr, twice a second, only when
+// stderr is a terminal and the run has lasted more than two seconds.
 type progress struct {
-	w       io.Writer
-	enabled bool
-	start   time.Time
-	mu      sync.Mutex
-	shown   bool
+	w     io.Writer
+	start time.Time
+	stop  chan struct{}
+	done  sync.WaitGroup
+
+	mu          sync.Mutex
+	n, total    int
+	last, shown string
 }
 
 func newProgress(w io.Writer) *progress {
-	p := &progress{w: w, start: time.Now()}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.enabled = true
-		}
+	p := &progress{w: w, start: time.Now(), stop: make(chan struct{})}
+	f, ok := w.(*os.File)
+	if !ok {
+		return p
 	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return p
+	}
+	p.done.Add(1)
+	go func() {
+		defer p.done.Done()
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-tick.C:
+				if time.Since(p.start) < 2*time.Second {
+					continue
+				}
+				p.mu.Lock()
+				line := fmt.Sprintf("[%.0fs] checking…", time.Since(p.start).Seconds())
+				if p.total > 0 {
+					line = fmt.Sprintf("[%d/%d done, %.0fs] %s", p.n, p.total, time.Since(p.start).Seconds(), p.last)
+				}
+				fmt.Fprintf(p.w, "\r\033[K%s", line)
+				p.shown = line
+				p.mu.Unlock()
+			}
+		}
+	}()
 	return p
 }
 
 func (p *progress) update(done, total int, label string) {
-	if !p.enabled || time.Since(p.start) < 2*time.Second {
-		return
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "\r\033[K[%d/%d %.0fs] %s", done, total, time.Since(p.start).Seconds(), label)
-	p.shown = true
+	p.n, p.total, p.last = done, total, "finished "+label
 }
 
 func (p *progress) finish() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.shown {
+	close(p.stop)
+	p.done.Wait()
+	if p.shown != "" {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
 }
