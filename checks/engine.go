@@ -140,13 +140,21 @@ func Run(ctx context.Context, ths []*theorems.Theorem, cfg Config) *Report {
 	return rep
 }
 
-// ReplayCommand is the CLI command that reproduces a theorem's run.
+// ReplayCommand is the CLI command that reproduces a theorem's run, or "" when the run had
+// no CLI seed (inside go test, rapid prints its own reproduce line instead).
 func ReplayCommand(id string, cfg Config) string {
-	cmd := fmt.Sprintf("verify replay %s --seed %d", id, cfg.Seed)
-	if cfg.Profile != "" && cfg.Profile != "quick" {
-		cmd += " --profile " + cfg.Profile
+	if cfg.Seed == 0 {
+		return ""
 	}
-	if def, ok := Profiles[cfg.Profile]; ok && cfg.Checks != def || !ok && cfg.Checks != Profiles["quick"] {
+	cmd := fmt.Sprintf("verify replay %s --seed %d", id, cfg.Seed)
+	profile := cfg.Profile
+	if profile == "" {
+		profile = "quick"
+	}
+	if profile != "quick" {
+		cmd += " --profile " + profile
+	}
+	if cfg.Checks > 0 && cfg.Checks != Profiles[profile] {
 		cmd += fmt.Sprintf(" --checks %d", cfg.Checks)
 	}
 	return cmd
@@ -410,7 +418,10 @@ func (tl *tally) fill(res *Result, rec *recorder) {
 	switch {
 	case tl.panicked != "":
 		res.Status = StatusError
-		res.Message = tl.panicked + "; replay with: " + res.Replay
+		res.Message = tl.panicked
+		if res.Replay != "" {
+			res.Message += "; replay with: " + res.Replay
+		}
 		res.Counterexample = &Counterexample{Draws: rec.lastDraws(), Instance: tl.failure.Instance, Step: "panic", Index: -1}
 	case tl.failure != nil:
 		res.Status = StatusViolated
