@@ -18,9 +18,12 @@ type Tolerance struct {
 	Abs     float64 `json:"abs"`
 }
 
-// DefaultTolerance suits double-precision first-order methods on well-scaled instances:
-// 2^-40 (≈ 9e-13) relative to the terms, plus 2^-44 per iteration.
-var DefaultTolerance = Tolerance{Rel: 0x1p-40, PerStep: 0x1p-44}
+// DefaultTolerance suits double-precision first-order methods: 2^-40 (≈ 9e-13) relative to
+// the terms, plus 2^-44 per iteration, plus an absolute 2^-1000 (≈ 9e-302) because below the
+// normal range rounding is absolute (up to 2^-1074 per operation), so a relative band alone
+// underflows to 0 on iterates that have converged into subnormals. Generators keep every
+// legitimate magnitude far above it (L ∈ [1e-100, 1e100]).
+var DefaultTolerance = Tolerance{Rel: 0x1p-40, PerStep: 0x1p-44, Abs: 0x1p-1000}
 
 // Band is the allowed gap for q under e.
 func (tol Tolerance) Band(q Inequality, e *Evidence) float64 {
