@@ -1,6 +1,8 @@
 package algorithms
 
 import (
+	"github.com/implicitreg/verify/internal/numeric"
+
 	"fmt"
 	"math"
 )
@@ -129,7 +131,7 @@ func ExponentiatedGradientLog(f Objective, x0 []float64, steps []float64) *EGTra
 	scratch := make([]float64, 3*d)
 	logw, x, grad := scratch[:d:d], scratch[d:2*d:2*d], scratch[2*d:]
 	for i, v := range x0 {
-		logw[i] = mdSafeLog(v) // log 0 = −Inf: a zero weight
+		logw[i] = numeric.Log(v) // log 0 = −Inf: a zero weight
 	}
 	NormaliseLogWeights(logw, x)
 	copy(tr.Iterates[0], x)

@@ -1,6 +1,8 @@
 package algorithms
 
 import (
+	"github.com/implicitreg/verify/internal/numeric"
+
 	"fmt"
 	"math"
 )
@@ -50,7 +52,7 @@ func GibbsPosterior(prior, losses []float64, tau float64) (q, logq []float64) {
 	q = make([]float64, len(prior))
 	logq = make([]float64, len(prior))
 	for h, p := range prior {
-		logq[h] = mdSafeLog(p) - tau*(losses[h]-minL)
+		logq[h] = numeric.Log(p) - tau*(losses[h]-minL)
 	}
 	NormaliseLogWeights(logq, q)
 	return q, logq
@@ -73,7 +75,7 @@ func EGDistributions(prior, losses []float64, steps []float64) (q, logq []float6
 	q = make([]float64, len(prior))
 	logq = make([]float64, len(prior))
 	for h, p := range prior {
-		logq[h] = mdSafeLog(p)
+		logq[h] = numeric.Log(p)
 	}
 	NormaliseLogWeights(logq, q)
 	for _, eta := range steps {

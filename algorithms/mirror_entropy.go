@@ -1,6 +1,8 @@
 package algorithms
 
 import (
+	"github.com/implicitreg/verify/internal/numeric"
+
 	"fmt"
 	"math"
 )
@@ -13,18 +15,6 @@ import (
 //
 // which equals KL(x‖y) on the simplex. Every term is ≥ 0, so the sum has no cancellation
 // between terms; mdEntropyBregman computes each term without cancellation inside it either.
-
-// mdSafeLog is math.Log made correct for subnormal arguments. On amd64 (and s390x) the
-// assembly math.Log does not normalise subnormals — math.Log(1e-310) returns −709.09 instead
-// of −713.80 (golang/go#56600, open as of Go 1.26) — and subnormal weights are exactly what
-// an exponentiated-gradient or entropy iterate near a vertex holds. Scaling by 2⁵⁴ is exact
-// and makes the argument normal.
-func mdSafeLog(x float64) float64 {
-	if x > 0 && x < 0x1p-1022 {
-		return math.Log(x*0x1p54) - 54*math.Ln2
-	}
-	return math.Log(x)
-}
 
 // mdEntropyBregman returns x log(x/y) − x + y ≥ 0 for x, y ≥ 0, with 0 log 0 = 0 (so it is y
 // when x = 0) and +Inf when x > 0 = y. Writing y = x(1 + u), the term is x·(u − log1p(u)); for
@@ -68,7 +58,7 @@ func mdLogRatio(x, y float64) float64 {
 	if r >= 0x1p-1000 && r <= 0x1p1000 {
 		return math.Log(r)
 	}
-	return mdSafeLog(x) - mdSafeLog(y)
+	return numeric.Log(x) - numeric.Log(y)
 }
 
 // mdEntropyBregmanLog returns p log(p/q) − p + q with q given as logq, so that q may be far
@@ -86,7 +76,7 @@ func mdEntropyBregmanLog(p, logq float64) float64 {
 	case math.IsInf(p, 1) || math.IsInf(logq, 1):
 		return math.Inf(1)
 	}
-	delta := logq - mdSafeLog(p)
+	delta := logq - numeric.Log(p)
 	switch {
 	case math.Abs(delta) <= 0.25:
 		// Σ_{k≥2} δ^k/k! = (δ²/2)(1 + (δ/3)(1 + (δ/4)(1 + …))), nested to k = 17: the
@@ -115,7 +105,7 @@ func mdEntropyStep(dst, x, g []float64, eta float64) {
 		case xi < 0 || math.IsNaN(xi):
 			dst[i] = math.NaN()
 		default:
-			dst[i] = math.Exp(mdSafeLog(xi) - eta*g[i])
+			dst[i] = math.Exp(numeric.Log(xi) - eta*g[i])
 		}
 	}
 }
@@ -128,7 +118,7 @@ func mdXlogx(x float64) float64 {
 	case x < 0:
 		return math.Inf(1)
 	}
-	return x * mdSafeLog(x)
+	return x * numeric.Log(x)
 }
 
 // NegEntropy is ψ(x) = Σ x_i log x_i on the probability simplex Δ_d. D_ψ is the KL divergence;
@@ -166,7 +156,7 @@ func (n *NegEntropy) Value(x []float64) float64 {
 func (n *NegEntropy) Grad(dst, x []float64) {
 	mdCheckDims(n.Name(), n.d, dst, x)
 	for i, v := range x {
-		dst[i] = 1 + mdSafeLog(v)
+		dst[i] = 1 + numeric.Log(v)
 	}
 }
 
@@ -282,7 +272,7 @@ func (u *UnnormalisedEntropy) Value(x []float64) float64 {
 func (u *UnnormalisedEntropy) Grad(dst, x []float64) {
 	mdCheckDims(u.name, u.d, dst, x)
 	for i, v := range x {
-		dst[i] = mdSafeLog(v)
+		dst[i] = numeric.Log(v)
 	}
 }
 

@@ -1,6 +1,8 @@
 package algorithms
 
 import (
+	"github.com/implicitreg/verify/internal/numeric"
+
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -525,11 +527,11 @@ func TestSafeLogSubnormal(t *testing.T) {
 		{1, 0},
 		{0, math.Inf(-1)},
 	} {
-		if got := mdSafeLog(c.x); math.Abs(got-c.want) > 1e-13*math.Abs(c.want) && got != c.want {
+		if got := numeric.Log(c.x); math.Abs(got-c.want) > 1e-13*math.Abs(c.want) && got != c.want {
 			t.Errorf("safeLog(%g) = %.17g, want %.17g", c.x, got, c.want)
 		}
 	}
-	if !math.IsNaN(mdSafeLog(-1)) {
+	if !math.IsNaN(numeric.Log(-1)) {
 		t.Errorf("safeLog(-1) not NaN")
 	}
 }

@@ -19,11 +19,13 @@ type Tolerance struct {
 }
 
 // DefaultTolerance suits double-precision first-order methods: 2^-40 (≈ 9e-13) relative to
-// the terms, plus 2^-44 per iteration, plus an absolute 2^-1000 (≈ 9e-302) because below the
-// normal range rounding is absolute (up to 2^-1074 per operation), so a relative band alone
-// underflows to 0 on iterates that have converged into subnormals. Generators keep every
-// legitimate magnitude far above it (L ∈ [1e-100, 1e100]).
-var DefaultTolerance = Tolerance{Rel: 0x1p-40, PerStep: 0x1p-44, Abs: 0x1p-1000}
+// the terms, plus 2^-44 per iteration, plus an absolute 2^-1060 (≈ 8.7e-320) for gradual
+// underflow. Below the normal range every operation may add an absolute error of up to
+// 2^-1075 whatever its operands, so a relative band alone underflows to 0 on iterates or
+// weights that have converged into subnormals; one inequality combines fewer than 2^15
+// operations (sums over T ≤ 500 iterations and d ≤ 50 coordinates), hence 2^15·2^-1075.
+// It matters only for quantities that are themselves subnormal.
+var DefaultTolerance = Tolerance{Rel: 0x1p-40, PerStep: 0x1p-44, Abs: 0x1p-1060}
 
 // Band is the allowed gap for q under e.
 func (tol Tolerance) Band(q Inequality, e *Evidence) float64 {

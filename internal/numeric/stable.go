@@ -53,3 +53,14 @@ func LogSumExp(x []float64) float64 {
 	}
 	return m + math.Log(s)
 }
+
+// Log is math.Log, correct for subnormal arguments too: on amd64, math.Log is wrong below
+// 2⁻¹⁰²² (math.Log(1e-310) gives −709.09 instead of −713.80; golang/go#56600), so the
+// argument is scaled into the normal range first. Use it for logs of weights that may have
+// underflowed.
+func Log(x float64) float64 {
+	if x > 0 && x < 0x1p-1022 {
+		return math.Log(x*0x1p54) - 54*math.Ln2
+	}
+	return math.Log(x)
+}

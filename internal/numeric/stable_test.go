@@ -57,3 +57,14 @@ func TestLogSumExp(t *testing.T) {
 		t.Errorf("LogSumExp with NaN = %g", got)
 	}
 }
+
+func TestLogOfSubnormals(t *testing.T) {
+	for _, x := range []float64{1e-310, 5e-324, 0x1p-1030, 0x1p-1022, 1, 1e300} {
+		// log(m·2^e) = log m + e·log 2, from the exact decomposition.
+		m, e := math.Frexp(x)
+		want := math.Log(m) + float64(e)*math.Ln2
+		if got := Log(x); math.Abs(got-want) > 1e-13*math.Abs(want) {
+			t.Errorf("Log(%g) = %.17g, want %.17g", x, got, want)
+		}
+	}
+}
