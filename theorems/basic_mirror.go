@@ -509,25 +509,7 @@ func mdDrawMap(t *rapid.T, kind string, f generators.Instance) (algorithms.Mirro
 			return u
 		}
 		x0 := inBox("theta0_unit")
-		return psi, x0, func(t *rapid.T, thetaT []float64) ([]float64, string) {
-			switch rapid.SampledFrom([]string{"random", "theta0", "thetaT", "corner"}).Draw(t, "reference") {
-			case "theta0":
-				return slices.Clone(x0), "theta0"
-			case "thetaT":
-				return slices.Clone(thetaT), "thetaT"
-			case "corner":
-				bits := rapid.SliceOfN(rapid.Bool(), d, d).Draw(t, "corner")
-				z := make([]float64, d)
-				for i, up := range bits {
-					z[i] = lo
-					if up {
-						z[i] = hi
-					}
-				}
-				return z, "corner of the box"
-			}
-			return inBox("z_unit"), "random in the box"
-		}, ""
+		return psi, x0, mdBoxReference(x0, lo, hi, func() []float64 { return inBox("z_unit") }), ""
 	case mdBall:
 		r := s * math.Pow10(rapid.IntRange(-1, 1).Draw(t, "log10_radius"))
 		psi, err := algorithms.NewEuclideanBall(d, r)
@@ -578,25 +560,7 @@ func mdDrawMap(t *rapid.T, kind string, f generators.Instance) (algorithms.Mirro
 			return u
 		}
 		x0 := inBox("theta0_log_unit")
-		return psi, x0, func(t *rapid.T, thetaT []float64) ([]float64, string) {
-			switch rapid.SampledFrom([]string{"random", "theta0", "thetaT", "corner"}).Draw(t, "reference") {
-			case "theta0":
-				return slices.Clone(x0), "theta0"
-			case "thetaT":
-				return slices.Clone(thetaT), "thetaT"
-			case "corner":
-				bits := rapid.SliceOfN(rapid.Bool(), d, d).Draw(t, "corner")
-				z := make([]float64, d)
-				for i, up := range bits {
-					z[i] = a
-					if up {
-						z[i] = b
-					}
-				}
-				return z, "corner of the box"
-			}
-			return inBox("z_log_unit"), "random in the box"
-		}, ""
+		return psi, x0, mdBoxReference(x0, a, b, func() []float64 { return inBox("z_log_unit") }), ""
 	case mdSimplex:
 		psi, err := algorithms.NewNegEntropy(d)
 		if err != nil {
@@ -766,4 +730,28 @@ func mdEvidenceFrom(s *mdSetup, tr *algorithms.Trajectory, steps, z []float64, c
 	c.Scale += sT + sz - math.Abs(fT) - math.Abs(fz) + (s0+sTz+optScale)/tau
 	ev.Add(c)
 	return ev
+}
+
+// mdBoxReference draws z for a box [lo, hi]^d: random in the box (inBox), θ_0, θ_T, or a
+// corner, where the bound is tightest.
+func mdBoxReference(x0 []float64, lo, hi float64, inBox func() []float64) func(*rapid.T, []float64) ([]float64, string) {
+	return func(t *rapid.T, thetaT []float64) ([]float64, string) {
+		switch rapid.SampledFrom([]string{"random", "theta0", "thetaT", "corner"}).Draw(t, "reference") {
+		case "theta0":
+			return slices.Clone(x0), "theta0"
+		case "thetaT":
+			return slices.Clone(thetaT), "thetaT"
+		case "corner":
+			bits := rapid.SliceOfN(rapid.Bool(), len(x0), len(x0)).Draw(t, "corner")
+			z := make([]float64, len(x0))
+			for i, up := range bits {
+				z[i] = lo
+				if up {
+					z[i] = hi
+				}
+			}
+			return z, "corner of the box"
+		}
+		return inBox(), "random in the box"
+	}
 }
