@@ -43,11 +43,13 @@ func WriteJSON(w io.Writer, rep *checks.Report) error {
 // resultHeader is the violation table's header; resultRow must match it.
 var resultHeader = []string{"theorem", "kind", "source", "status", "checks", "discarded", "noise", "violations", "worst margin", "tightness", "failing step", "replay"}
 
-func resultRow(r checks.Result) []string {
+// resultRow renders one result; missing numbers show as missing (e.g. "-" in a table, ""
+// in CSV).
+func resultRow(r checks.Result, missing string) []string {
 	return []string{
 		r.Theorem, r.Kind, r.Source, r.Status,
 		strconv.Itoa(r.Checks), strconv.Itoa(r.Discarded), strconv.Itoa(r.Noise), strconv.Itoa(r.Violations),
-		num(r.WorstMargin), num(r.Tightness), r.FailingStep, r.Replay,
+		num(r.WorstMargin, missing), num(r.Tightness, missing), r.FailingStep, r.Replay,
 	}
 }
 
@@ -61,9 +63,9 @@ func controlRow(c checks.ControlResult) []string {
 	return []string{c.Theorem, c.Control, c.Breaks, caught, strconv.Itoa(c.Checks), c.FailingStep}
 }
 
-func num(p *checks.Num) string {
+func num(p *checks.Num, missing string) string {
 	if p == nil {
-		return "-"
+		return missing
 	}
 	f := float64(*p)
 	if math.IsNaN(f) || math.IsInf(f, 0) {
@@ -89,7 +91,7 @@ func writeTables(w io.Writer, rep *checks.Report, markdown bool) error {
 	t := newTable(w, markdown)
 	t.Header(toAny(resultHeader)...)
 	for _, r := range rep.Results {
-		if err := t.Append(resultRow(r)); err != nil {
+		if err := t.Append(resultRow(r, "-")); err != nil {
 			return err
 		}
 	}
@@ -160,7 +162,7 @@ func describeCounterexample(ce *checks.Counterexample) string {
 		if ce.Index >= 0 {
 			at = fmt.Sprintf(" (t = %d)", ce.Index)
 		}
-		s = fmt.Sprintf("%s%s fails: lhs %.10g > rhs %.10g (margin %.3g, band %.3g)", ce.Step, at, float64(ce.LHS), float64(ce.RHS), float64(ce.Margin), float64(ce.Band))
+		s = fmt.Sprintf("%s%s fails: lhs %.10g vs rhs %.10g (margin %.3g, band %.3g)", ce.Step, at, float64(ce.LHS), float64(ce.RHS), float64(ce.Margin), float64(ce.Band))
 	}
 	if ce.Instance != "" {
 		s += "\n  instance: " + ce.Instance
@@ -176,7 +178,7 @@ func WriteCSV(w io.Writer, rep *checks.Report) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(resultHeader)
 	for _, r := range rep.Results {
-		_ = cw.Write(resultRow(r))
+		_ = cw.Write(resultRow(r, ""))
 	}
 	if len(rep.Controls) > 0 {
 		cw.Flush()
