@@ -58,7 +58,7 @@ func BasicInequalityGD(gd GDMethod) *Theorem {
 		Statement:  gdStatement,
 		ProofSteps: gdSteps,
 		Tolerance:  DefaultTolerance,
-		Property:   gdProperty(gd, gdClaim),
+		Property:   gdProperty(gd, gdClaim, basicMaxN, basicMaxD, basicMaxT),
 		Examples: []Example{{
 			Name:        "boundary-1/L-on-x²/2",
 			Description: "f(x) = x²/2, L = 1, η = 1/L exactly, x_0 = 1, T = 1, z = θ_0: step 1 and the claim hold with equality",
@@ -89,7 +89,7 @@ func BasicInequalityGD(gd GDMethod) *Theorem {
 			Description: "f(x) = Σ(x_i² − 1)²/4 (a double well) treated as convex, with its certified smoothness on a box",
 			Property: func(t *rapid.T) Evidence {
 				f := generators.DrawDoubleWell(t, 3)
-				return gdDraw(t, gd, f, gdClaim)
+				return gdDraw(t, gd, f, gdClaim, gdControlMaxT)
 			},
 		},
 		{
@@ -127,13 +127,19 @@ func BasicInequalityGD(gd GDMethod) *Theorem {
 				tr := gd(f, x0, shifted)
 				copy(tr.Steps, steps) // the mutant claims to have used the schedule it was given
 				return tr
-			}, gdClaim),
+			}, gdClaim, gdControlMaxN, gdControlMaxD, gdControlMaxT),
 		},
 	}
 	return th
 }
 
 func init() { Register(BasicInequalityGD(algorithms.GradientDescent)) }
+
+// gdUnderflow bounds the absolute error that underflow adds to one function value or squared
+// norm: each of its at most 2^7 products (n ≤ 60 samples, d ≤ 50 coordinates) errs by up to
+// 2^-1074 below the normal range, whatever its operands. Steps multiply it by the factors
+// (η_t, 1/η_t, τ) applied afterwards, which the relative band cannot see when η_t is huge.
+const gdUnderflow = 0x1p-1067
 
 // claimFunc builds the conclusion from f(θ_T), f(z), ‖θ_T − z‖², ‖θ_0 − z‖² and τ.
 type claimFunc func(fT, fz, dT, d0, tau float64) Inequality
@@ -142,27 +148,37 @@ func gdClaim(fT, fz, dT, d0, tau float64) Inequality {
 	return Le(ClaimStep, -1, fT+dT/(2*tau), fz+d0/(2*tau), fT, dT/(2*tau), fz, d0/(2*tau))
 }
 
-// gdProperty draws a convex instance, a start, a horizon and a schedule with η_t ≤ 1/L, runs
-// gd and returns the evidence for a drawn reference point.
-func gdProperty(gd GDMethod, claim claimFunc) Property {
+// Sizes for controls: a broken variant shows on small instances, and rapid shrinks a
+// counterexample in a number of attempts that grows with the instance, so controls search
+// small ones (keeping `--controls` fast and its shrinking far from rapid's time limit, which
+// would make the minimal counterexample depend on the machine's speed).
+const (
+	gdControlMaxN = 10
+	gdControlMaxD = 5
+	gdControlMaxT = 20
+)
+
+// gdProperty draws a convex instance (n ≤ maxN, d ≤ maxD), a start, a horizon T ≤ maxT and a
+// schedule with η_t ≤ 1/L, runs gd and returns the evidence for a drawn reference point.
+func gdProperty(gd GDMethod, claim claimFunc, maxN, maxD, maxT int) Property {
 	return func(t *rapid.T) Evidence {
-		f, err := generators.DrawConvex(t, basicMaxN, basicMaxD)
+		f, err := generators.DrawConvex(t, maxN, maxD)
 		if err != nil {
 			return discard(err)
 		}
-		return gdDraw(t, gd, f, claim)
+		return gdDraw(t, gd, f, claim, maxT)
 	}
 }
 
 // gdDraw draws the start, horizon, schedule and reference point for f and builds evidence.
-func gdDraw(t *rapid.T, gd GDMethod, f generators.Instance, claim claimFunc) Evidence {
+func gdDraw(t *rapid.T, gd GDMethod, f generators.Instance, claim claimFunc, maxT int) Evidence {
 	L := f.Smoothness()
 	if !(L > 0) || math.IsInf(L, 0) {
 		return Discarded("smoothness constant not positive and finite")
 	}
 	d := f.Dim()
 	x0 := generators.DrawVector(t, "theta0", d, generators.ThetaScale(f))
-	T := generators.DrawHorizon(t, basicMaxT)
+	T := generators.DrawHorizon(t, maxT)
 	steps, kind := generators.DrawSchedule(t, T, L)
 	return gdEvidenceDraw(t, gd, f, x0, steps, claim, kind)
 }
@@ -185,13 +201,13 @@ func gdLargeStepControl(t *rapid.T, gd GDMethod) Evidence {
 		f = generators.NewScalarQuadratic(1)
 	} else {
 		var err error
-		if f, err = generators.DrawConvex(t, 10, 5); err != nil {
+		if f, err = generators.DrawConvex(t, gdControlMaxN, gdControlMaxD); err != nil {
 			return discard(err)
 		}
 	}
 	L := f.Smoothness()
 	x0 := generators.DrawVector(t, "theta0", f.Dim(), generators.ThetaScale(f))
-	T := generators.DrawHorizon(t, 20)
+	T := generators.DrawHorizon(t, gdControlMaxT)
 	steps := generators.DrawStepsInRange(t, T, L, 1, 2)
 	return gdEvidenceDraw(t, gd, f, x0, steps, gdClaim, "in (1/L, 2/L)")
 }
@@ -228,13 +244,16 @@ func gdEvidenceFrom(f generators.Instance, tr *algorithms.Trajectory, steps, z [
 		gg := numeric.Norm2Sq(g)
 		inner, innerScale := dotDiff(g, th, z)
 		dt, dn := numeric.Dist2Sq(th, z), numeric.Dist2Sq(next, z)
-		// Rounding of θ_{t+1} (relative to its magnitude) enters ‖θ_{t+1} − z‖²; count it.
-		rep := 2 * numeric.Norm2(next) * (math.Sqrt(dt) + math.Sqrt(dn))
+		// θ_{t+1} = fl(θ_t − η_t g_t) carries a rounding error of up to ε(|θ_t,i| + |η_t g_t,i|)
+		// per coordinate — relative to the operands, not to θ_{t+1}, which may have cancelled
+		// to near 0 — and it enters ‖θ_{t+1} − z‖²; count it.
+		rep := 2 * (numeric.Norm2(th) + numeric.Norm2(next)) * (math.Sqrt(dt) + math.Sqrt(dn))
 		ev.Add(
-			Le("step 1 descent", t, fn, ft-eta/2*gg, sn, st, eta/2*gg),
-			Le("step 2 convexity", t, ft, fz+inner, st, sz, innerScale),
-			Eq("step 3 three-point identity", t, inner-eta/2*gg, (dt-dn)/(2*eta), innerScale, eta/2*gg, (dt+dn+rep)/(2*eta)),
-			Le("step 4 per step", t, eta*(fn-fz), (dt-dn)/2, eta*sn, eta*sz, dt/2, dn/2, rep/2),
+			Le("step 1 descent", t, fn, ft-eta/2*gg, sn, st, eta/2*gg).WithSlack(gdUnderflow*(2+eta/2)),
+			Le("step 2 convexity", t, ft, fz+inner, st, sz, innerScale).WithSlack(gdUnderflow*3),
+			Eq("step 3 three-point identity", t, inner-eta/2*gg, (dt-dn)/(2*eta), innerScale, eta/2*gg, (dt+dn+rep)/(2*eta)).
+				WithSlack(gdUnderflow*(1+eta/2+1/eta)),
+			Le("step 4 per step", t, eta*(fn-fz), (dt-dn)/2, eta*sn, eta*sz, dt/2, dn/2, rep/2).WithSlack(gdUnderflow*(2*eta+1)),
 		)
 		sumEtaF += eta * fn
 		sumEtaFScale += eta * sn
@@ -243,10 +262,10 @@ func gdEvidenceFrom(f generators.Instance, tr *algorithms.Trajectory, steps, z [
 	fT, sT := value(f, tr.Final())
 	d0, dT := numeric.Dist2Sq(tr.Iterates[0], z), numeric.Dist2Sq(tr.Final(), z)
 	ev.Add(
-		Le("step 5 regret form", -1, sumEtaF-tau*fz, d0/2-dT/2, sumEtaFScale, tau*sz, d0/2, dT/2),
-		Le("step 6 monotonicity", -1, tau*fT, sumEtaF, tau*sT, sumEtaFScale),
+		Le("step 5 regret form", -1, sumEtaF-tau*fz, d0/2-dT/2, sumEtaFScale, tau*sz, d0/2, dT/2).WithSlack(gdUnderflow*(2*tau+1)),
+		Le("step 6 monotonicity", -1, tau*fT, sumEtaF, tau*sT, sumEtaFScale).WithSlack(gdUnderflow*2*tau),
 	)
-	c := claim(fT, fz, dT, d0, tau)
+	c := claim(fT, fz, dT, d0, tau).WithSlack(gdUnderflow * (2 + 1/tau))
 	c.Scale += sT + sz - math.Abs(fT) - math.Abs(fz) // value rounding, not just |f|
 	ev.Add(c)
 	return ev

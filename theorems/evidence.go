@@ -19,6 +19,16 @@ type Inequality struct {
 	Scale float64 `json:"scale"`
 	// Equality marks an identity: both directions are checked.
 	Equality bool `json:"equality,omitempty"`
+	// Slack is a certified absolute error bound beyond rounding relative to Scale, added to
+	// this inequality's band: for example underflow (each underflowing product errs by up to
+	// 2^-1074 whatever its operands) multiplied afterwards by a large step size.
+	Slack float64 `json:"slack,omitempty"`
+}
+
+// WithSlack returns q with the certified absolute error bound s added to its band.
+func (q Inequality) WithSlack(s float64) Inequality {
+	q.Slack += s
+	return q
 }
 
 // Gap is lhs − rhs (for an equality, its absolute value).

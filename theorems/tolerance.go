@@ -8,10 +8,11 @@ import (
 // Tolerance is a theorem's documented floating-point band. An inequality with gap
 // d = lhs − rhs and scale s is judged against
 //
-//	band = (Rel + PerStep·T)·s + Abs + ExtraSlack
+//	band = (Rel + PerStep·T)·s + Abs + ExtraSlack + Slack
 //
 // where T is the evidence's horizon: rounding errors grow with the terms summed (s) and at
-// most linearly with the number of iterations that produced the iterates (T).
+// most linearly with the number of iterations that produced the iterates (T). ExtraSlack
+// (per evidence) and Slack (per inequality) are certified bounds the theorem derives itself.
 type Tolerance struct {
 	Rel     float64 `json:"rel"`
 	PerStep float64 `json:"per_step"`
@@ -29,7 +30,7 @@ var DefaultTolerance = Tolerance{Rel: 0x1p-40, PerStep: 0x1p-44, Abs: 0x1p-1060}
 
 // Band is the allowed gap for q under e.
 func (tol Tolerance) Band(q Inequality, e *Evidence) float64 {
-	return (tol.Rel+tol.PerStep*float64(e.Horizon))*q.Scale + tol.Abs + e.ExtraSlack
+	return (tol.Rel+tol.PerStep*float64(e.Horizon))*q.Scale + tol.Abs + e.ExtraSlack + q.Slack
 }
 
 func (tol Tolerance) String() string {
