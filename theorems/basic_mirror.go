@@ -666,15 +666,23 @@ func mdEvidenceFrom(s *mdSetup, tr *algorithms.Trajectory, steps, z []float64, c
 		dzx, dzy, dyx := psi.Divergence(z, x), psi.Divergence(z, y), psi.Divergence(y, x)
 		szx, szy, syx := dScale(dzx, z, x, mz, mx), dScale(dzy, z, y, mz, my), dScale(dyx, y, x, my, mx)
 
-		// Step 1 at (z, θ_t, θ_{t+1}); step 2's v = η g + ∇ψ(θ_{t+1}) − ∇ψ(θ_t).
+		// Step 1 at (z, θ_t, θ_{t+1}); step 2's v = η g + ∇ψ(θ_{t+1}) − ∇ψ(θ_t). The dual
+		// coordinates inherit the rounding of θ (relative ε|θ_i|): for homogeneous gradients
+		// (Euclidean, Mahalanobis, p-norm) that is relative to |∇ψ(θ)_i|, already counted; for
+		// the entropies ∇ψ = log θ, and ε|θ_i| moves log θ_i by ε absolutely, which |log θ_i|
+		// (≈ 0 near θ_i = 1) does not cover: count 1 per coordinate and point.
+		logDual := 0.0
+		if s.kind == mdSimplex || s.kind == mdEntropyBox {
+			logDual = 2
+		}
 		var tp, tpScale, opt, oScale float64
 		for i := range z {
 			dz := z[i] - y[i]
 			w := math.Abs(z[i]) + math.Abs(y[i])
 			tp += (gy[i] - gx[i]) * dz
-			tpScale += (math.Abs(gy[i]) + math.Abs(gx[i])) * w
+			tpScale += (math.Abs(gy[i]) + math.Abs(gx[i]) + logDual) * w
 			opt += (eta*g[i] + gy[i] - gx[i]) * dz
-			oScale += (eta*math.Abs(g[i]) + math.Abs(gy[i]) + math.Abs(gx[i])) * w
+			oScale += (eta*math.Abs(g[i]) + math.Abs(gy[i]) + math.Abs(gx[i]) + logDual) * w
 		}
 		// The optimality condition is an equality when the projection did not move the mirror
 		// step (exactly: Project(ỹ) = ỹ; always for C = R^d) or C = Δ_d (the normal cone of
