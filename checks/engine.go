@@ -286,6 +286,7 @@ type tally struct {
 	checks, discarded, noise, violations int
 	reasons                              map[string]int
 	worstMargin, tightness               float64
+	worstInstance                        string // the instance closest to violating the claim
 	metrics                              map[string][]float64
 	raw                                  map[string]float64 // experiment metrics, reported as is
 
@@ -337,6 +338,7 @@ func (tl *tally) observe(ev theorems.Evidence, perr *panicError, label string) t
 		}
 		if !math.IsNaN(v.ClaimMargin) && v.ClaimMargin > tl.worstMargin {
 			tl.worstMargin = v.ClaimMargin
+			tl.worstInstance = ev.Instance
 		}
 		if t := 1 - math.Min(1, math.Abs(v.ClaimMargin)); t > tl.tightness {
 			tl.tightness = t
@@ -394,6 +396,7 @@ func (tl *tally) fill(res *Result, rec *recorder) {
 	if !math.IsInf(tl.worstMargin, -1) {
 		w := Num(tl.worstMargin)
 		res.WorstMargin = &w
+		res.WorstInstance = tl.worstInstance
 	}
 	if tl.tightness >= 0 {
 		t := Num(tl.tightness)

@@ -37,6 +37,8 @@ type Result struct {
 	Violations int `json:"violations"`
 	// WorstMargin is the largest margin (lhs − rhs)/scale of the conclusion over all checks.
 	WorstMargin *Num `json:"worst_margin"`
+	// WorstInstance describes the instance that attained WorstMargin.
+	WorstInstance string `json:"worst_instance,omitempty"`
 	// Tightness is max over checks of 1 − |claim margin|, in [0, 1]: near 1, the bound is
 	// approached by some instance; near 0, the generators never come close.
 	Tightness   *Num   `json:"tightness"`

@@ -173,6 +173,17 @@ func describeCounterexample(ce *checks.Counterexample) string {
 	return s
 }
 
+// WriteWorstCases prints, per theorem, the instance that came closest to violating the
+// claim — what `verify replay` adds under the table.
+func WriteWorstCases(w io.Writer, rep *checks.Report) {
+	for _, r := range rep.Results {
+		if r.WorstInstance == "" || r.WorstMargin == nil {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s worst case (claim margin %s): %s\n", r.Theorem, num(r.WorstMargin, "-"), r.WorstInstance)
+	}
+}
+
 // WriteCSV writes one row per theorem, then (after a blank line) one per control.
 func WriteCSV(w io.Writer, rep *checks.Report) error {
 	cw := csv.NewWriter(w)

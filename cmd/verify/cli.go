@@ -243,6 +243,9 @@ func cmdRun(args []string, stdout, stderr io.Writer, replay bool) (int, error) {
 	if err := emit(rep, *format, *out, stdout); err != nil {
 		return exitUsage, err
 	}
+	if replay && *out == "" && (*format == "table" || *format == "markdown") {
+		reports.WriteWorstCases(stdout, rep)
+	}
 	if !rep.OK() {
 		return exitViolated, nil
 	}

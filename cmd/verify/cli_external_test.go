@@ -167,3 +167,10 @@ func TestRunWithoutIDsChecksEveryEncodedTheoremAndPrintsTheTable(t *testing.T) {
 		t.Fatalf("table:\n%s", out)
 	}
 }
+
+func TestReplayShowsTheWorstCase(t *testing.T) {
+	code, out, _ := run(t, "replay", "basic-inequality/gd", "--seed", "3", "--checks", "20")
+	if code != 0 || !strings.Contains(out, "worst case (claim margin") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
