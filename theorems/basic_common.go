@@ -45,3 +45,19 @@ func discard(err error) Evidence {
 	}
 	panic(err) // not a degenerate draw: a bug, reported as an error with its replay command
 }
+
+// underflowFloor is the magnitude below which a computed square or value may have lost its
+// relative precision to gradual underflow (values under 2^-1022 are rounded absolutely, to
+// 2^-1075, and a sum of squares of entries under 2^-511 underflows term by term) — and later
+// multiplication by a large factor (1/τ, η) makes that absolute error visible. The tolerance
+// model is relative, so theorems that do not bound such errors themselves discard instances
+// whose nonzero squares or values fall below 2^-960: drawn data can be that small (1e-150).
+const underflowFloor = 0x1p-960
+
+const underflowReason = "squares or values below 2^-960 (gradual underflow): rounding there is absolute, the relative tolerance does not apply"
+
+// underflows reports whether a computed square sq of a vector with largest entry maxAbs (or a
+// value's magnitude, with maxAbs = sq) is nonzero in truth but below underflowFloor.
+func underflows(sq, maxAbs float64) bool {
+	return maxAbs != 0 && math.Abs(sq) < underflowFloor
+}

@@ -198,6 +198,12 @@ func envEvidence(gd GDMethod, f generators.Instance, x0, steps []float64, lowerS
 	fx, sx := value(f, xLo)
 	nT, nz, nx := numeric.Norm2Sq(thT), numeric.Norm2Sq(zUp), numeric.Norm2Sq(xLo)
 	dTz := numeric.Dist2Sq(thT, zUp)
+	for _, q := range [][2]float64{{sT, sT}, {sz, sz}, {sx, sx}, {nT, numeric.NormInf(thT)}, {nz, numeric.NormInf(zUp)},
+		{nx, numeric.NormInf(xLo)}, {dTz, numeric.Dist2Sq(thT, zUp) + numeric.NormInf(thT) + numeric.NormInf(zUp)}} {
+		if underflows(q[0], q[1]) { // the envelope divides these by τ, which may be tiny
+			return Discarded(underflowReason)
+		}
+	}
 	lower := fx + nx/(2*sLo)
 	implicit := fT + nT/(4*tau)
 	upper := fz + nz/tau

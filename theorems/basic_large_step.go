@@ -30,21 +30,6 @@ var lstepSteps = []string{
 	"claim: f(θ_T) − f(z) ≤ (‖θ_0 − z‖² − ‖θ_T − z‖²)/(2ηT) + κ(f(θ_0) − f(θ_T))/T",
 }
 
-// lstepUnderflowFloor is the magnitude below which a computed square or value may have lost
-// its relative precision to gradual underflow (values under 2^-1022 are rounded absolutely, to
-// 2^-1075, and a sum of squares of entries under 2^-511 underflows term by term). The
-// tolerance model is relative, so an instance whose nonzero squares or values fall below
-// 2^-960 is discarded rather than judged: drawn data can be that small (entries ~ 1e-150).
-const lstepUnderflowFloor = 0x1p-960
-
-// lstepUnderflows reports whether a computed square sq of a vector with largest entry maxAbs
-// (or a value's magnitude, with maxAbs = sq) is nonzero in truth but below the floor.
-func lstepUnderflows(sq, maxAbs float64) bool {
-	return maxAbs != 0 && math.Abs(sq) < lstepUnderflowFloor
-}
-
-const lstepUnderflowReason = "squares or values below 2^-960 (gradual underflow): rounding there is absolute, the relative tolerance does not apply"
-
 // lstepClaimFunc builds the conclusion from f(θ_T), f(z), f(θ_0), ‖θ_T − z‖², ‖θ_0 − z‖², η,
 // T and κ (a control passes a wrong κ).
 type lstepClaimFunc func(fT, fz, f0, dT, d0, eta float64, T int, kappa float64) Inequality
@@ -292,9 +277,9 @@ func lstepEvidenceFrom(f generators.Instance, tr *algorithms.Trajectory, eta flo
 		// … and f(θ_{t+1}) (see the doc comment).
 		r := numeric.Norm2(gNext) * (numeric.Norm2(th) + eta*math.Sqrt(gg))
 		gain := eta * eta * above / 2 * gg
-		if lstepUnderflows(gg, numeric.NormInf(g)) || lstepUnderflows(st, st) || lstepUnderflows(sn, sn) ||
-			lstepUnderflows(dt, lstepMaxDiff(th, z)) || lstepUnderflows(dn, lstepMaxDiff(next, z)) {
-			return Discarded(lstepUnderflowReason)
+		if underflows(gg, numeric.NormInf(g)) || underflows(st, st) || underflows(sn, sn) ||
+			underflows(dt, lstepMaxDiff(th, z)) || underflows(dn, lstepMaxDiff(next, z)) {
+			return Discarded(underflowReason)
 		}
 		ev.Add(
 			Le("step 1 exact descent", t, fn, ft-eta*descent*gg, sn, st, eta*gg, r),
@@ -309,8 +294,8 @@ func lstepEvidenceFrom(f generators.Instance, tr *algorithms.Trajectory, eta flo
 		sumSR += float64(t) * r
 		g, gNext = gNext, g
 	}
-	if lstepUnderflows(sz, sz) {
-		return Discarded(lstepUnderflowReason)
+	if underflows(sz, sz) {
+		return Discarded(underflowReason)
 	}
 	tf := float64(T)
 	f0, s0 := value(f, tr.Iterates[0])

@@ -21,9 +21,9 @@ const (
 	lgrMaxD  = 10
 	lgrMaxT  = 100
 	lgrDraws = 128
-	// lgrLevel: the claim is one-sided at 99.9% (a violation only when the lower confidence
-	// bound of E avgKL(θ_T) exceeds the bound).
-	lgrLevel = 0.001
+	// lgrLevel: the claim is one-sided at stats.LevelPerInstance (a violation only when the
+	// lower confidence bound of E avgKL(θ_T) exceeds the bound).
+	lgrLevel = stats.LevelPerInstance
 )
 
 const lgrStatement = `For labels y_i ~ Bernoulli(σ(x_iᵀθ*)) drawn independently, a fixed design with ‖x_i‖ ≤ R, the
@@ -44,7 +44,7 @@ var lgrSteps = []string{
 	"step 4 Young: ⟨v, Δ⟩ ≤ (τ/2)‖v‖² + ‖Δ‖²/(2τ) (exact, on each label draw)",
 	"step 5 pathwise: avgKL(θ_T) ≤ (τ/2)‖v‖² + ‖θ*‖²/(2τ) (exact, on each label draw)",
 	"step 6 noise level: E‖v‖² = (1/n²)Σ_i σ(x_iᵀθ*)σ(−x_iᵀθ*)‖x_i‖² ≤ R²/(4n) (closed form)",
-	fmt.Sprintf("claim: E avgKL(θ_T) ≤ τR²/(8n) + ‖θ*‖²/(2τ) (Monte Carlo over %d label draws: the lower %.1f%% confidence bound against the bound)", lgrDraws, 100*(1-lgrLevel)),
+	fmt.Sprintf("claim: E avgKL(θ_T) ≤ τR²/(8n) + ‖θ*‖²/(2τ) (Monte Carlo over %d label draws: the lower confidence bound at level %.0e against the bound)", lgrDraws, lgrLevel),
 }
 
 // lgrOptions selects the variant a property checks: the theorem or a control.
@@ -79,7 +79,7 @@ func BasicInequalityLogisticRisk(gd GDMethod) *Theorem {
 			"labels y_i ∈ {0, 1} drawn independently, y_i ~ Bernoulli(σ(x_iᵀθ*)) (the generators' ±1 labels are 2y_i − 1)",
 			"fixed design with ‖x_i‖ ≤ R (R certified, rounded up)",
 			"GD on the logistic loss from θ_0 = 0 with deterministic steps 0 < η_t ≤ 1/L, L = λ_max(XᵀX)/(4n) certified",
-			fmt.Sprintf("n ≤ %d, d ≤ %d, T ≤ %d; identity and pathwise steps exact on each of %d label draws; the expectation by Monte Carlo over those draws, one-sided at %.1f%%", lgrMaxN, lgrMaxD, lgrMaxT, lgrDraws, 100*(1-lgrLevel)),
+			fmt.Sprintf("n ≤ %d, d ≤ %d, T ≤ %d; identity and pathwise steps exact on each of %d label draws; the expectation by Monte Carlo over those draws, one-sided at level %.0e", lgrMaxN, lgrMaxD, lgrMaxT, lgrDraws, lgrLevel),
 		},
 		Statement:  lgrStatement,
 		ProofSteps: lgrSteps,
@@ -353,7 +353,7 @@ func lgrEvidence(gd GDMethod, X *mat.Dense, star []float64, R float64, steps []f
 		}
 		se = top * math.Sqrt(numeric.Sum(dev)/float64(lgrDraws-1)/float64(lgrDraws))
 	}
-	zq := stats.Z999 // one-sided 99.9%: lgrLevel
+	zq := stats.Quantile(lgrLevel) // one-sided
 	bound := tau*R*R/(opt.claimDen*nf) + star2/(2*tau)
 	var klScale float64
 	for _, x := range kls {

@@ -351,14 +351,21 @@ func lsrEvidence(gd GDMethod, X *mat.Dense, star []float64, sigma float64, steps
 		}
 		vmv := numeric.Dot(v, w.RawVector().Data)
 		dmd := xdd/nf + dd/tau
-		// Rounding of θ_T and θ* enters XΔ and Δ: count |X|(|θ_T| + |θ*|) and |θ_T| + |θ*|.
-		var ax mat.VecDense
-		ax.MulVec(absX, mat.NewVecDense(d, lsrAddAbs(thT, star)))
-		rep := 2*math.Sqrt(xdd)*numeric.Norm2(ax.RawVector().Data)/nf + 2*math.Sqrt(dd)*numeric.Norm2(lsrAddAbs(thT, star))/tau
+		// v = Xᵀε/n and θ_T (a sum of such products) may cancel to far below their terms, so
+		// their rounding is relative to the magnitudes of those terms: vMag = ‖|X|ᵀ|ε|‖/n, and
+		// scale1 (step 1's magnitude of everything GD summed) for θ_T.
+		var vm mat.VecDense
+		vm.MulVec(absX.T(), mat.NewVecDense(n, lsrAbsVec(e)))
+		vMag := mat.Norm(&vm, 2) / nf
+		thMag := scale1 + numeric.Norm2(star)
+		xMag := mat.Norm(absX, 2) // Frobenius of |X|: a magnitude, not a certified constant
+		rep := 2*math.Sqrt(xdd)*xMag*thMag/nf + 2*math.Sqrt(dd)*thMag/tau
+		vdS += vMag * thMag
+		vmvS := math.Abs(vmv) + 2*vMag*mat.Norm(&w, 2)
 		ev.Add(
 			Le("step 2 basic inequality at z = θ*"+label, -1, xdd/(2*nf)+dd/(2*tau), vd+star2/(2*tau), xdd/(2*nf), dd/(2*tau), vdS, star2/(2*tau), rep/2),
-			Le("step 3 Young"+label, -1, vd, vmv+dmd/4, vdS, vmv, dmd/4, rep/4),
-			Le("step 4 pathwise risk"+label, -1, dmd, 4*vmv+2*star2/tau, dmd, 4*vmv, 2*star2/tau, rep),
+			Le("step 3 Young"+label, -1, vd, vmv+dmd/4, vdS, vmvS, dmd/4, rep/4),
+			Le("step 4 pathwise risk"+label, -1, dmd, 4*vmv+2*star2/tau, dmd, 4*vmvS, 2*star2/tau, rep),
 		)
 	}
 
@@ -396,14 +403,6 @@ func lsrEvidence(gd GDMethod, X *mat.Dense, star []float64, sigma float64, steps
 		"tau":        tau,
 	}
 	return ev
-}
-
-func lsrAddAbs(a, b []float64) []float64 {
-	out := make([]float64, len(a))
-	for i := range a {
-		out[i] = math.Abs(a[i]) + math.Abs(b[i])
-	}
-	return out
 }
 
 func lsrFrob2(a *mat.Dense) float64 {

@@ -12,6 +12,7 @@ import (
 	"github.com/implicitreg/verify/algorithms"
 	"github.com/implicitreg/verify/generators"
 	"github.com/implicitreg/verify/internal/numeric"
+	"github.com/implicitreg/verify/internal/stats"
 )
 
 // SGDMethod is the signature of an SGD implementation: run len(steps) steps
@@ -31,10 +32,10 @@ const (
 	bsgdMCMaxN   = 10
 	bsgdMCMaxT   = 30
 	bsgdMCPaths  = 256
-	// bsgdLevel is the family-wise false-violation probability of one Monte Carlo instance:
-	// its two statistical inequalities (step 5 and the claim) are one-sided at 99.9% jointly
-	// (Bonferroni: 99.95% each).
-	bsgdLevel = 0.001
+	// bsgdLevel is the false-violation probability of one Monte Carlo instance: its two
+	// statistical inequalities (step 5 and the claim) share stats.LevelPerInstance
+	// (Bonferroni: half each, one-sided).
+	bsgdLevel = stats.LevelPerInstance
 )
 
 // Regimes drawn by the property ("regime").
@@ -86,8 +87,8 @@ func BasicInequalitySGD(sgd SGDMethod) *Theorem {
 			"i_t independent of the past and uniform over the n components, so that E[ĝ_t | θ_t] = ∇f(θ_t)",
 			"deterministic steps η_t > 0 (no smoothness needed; drawn with η_t ≤ 1/max_i L_i so that iterates stay finite)",
 			"z any fixed point of R^d (drawn: random, θ_0, GD's θ_T, a minimiser, the ridge solution)",
-			fmt.Sprintf("expectations exact by enumerating all n^T index paths (n ≤ %d, T ≤ %d), or by Monte Carlo over %d paths (n ≤ %d, T ≤ %d): with E‖θ_T − z‖² and E‖ĝ_t‖² averaged exactly over the last index at each sampled node (Rao–Blackwellisation); step 5 and the claim are then one-sided at %.1f%% jointly per instance (Bonferroni), a violation only when the lower confidence bound of LHS − RHS is > 0",
-				bsgdEnumMaxN, bsgdEnumMaxT, bsgdMCPaths, bsgdMCMaxN, bsgdMCMaxT, 100*(1-bsgdLevel)),
+			fmt.Sprintf("expectations exact by enumerating all n^T index paths (n ≤ %d, T ≤ %d), or by Monte Carlo over %d paths (n ≤ %d, T ≤ %d): with E‖θ_T − z‖² and E‖ĝ_t‖² averaged exactly over the last index at each sampled node (Rao–Blackwellisation); step 5 and the claim are then one-sided at level %.0e jointly per instance (Bonferroni), a violation only when the lower confidence bound of LHS − RHS is > 0",
+				bsgdEnumMaxN, bsgdEnumMaxT, bsgdMCPaths, bsgdMCMaxN, bsgdMCMaxT, bsgdLevel),
 		},
 		Statement:  sgdStatement,
 		ProofSteps: sgdSteps,
@@ -583,9 +584,6 @@ func bsgdMean(paths []bsgdPath, q func(*bsgdPath) float64) float64 {
 	return m
 }
 
-// bsgdQuantile is the upper α-quantile of the standard normal distribution.
-func bsgdQuantile(alpha float64) float64 { return math.Sqrt2 * math.Erfinv(1-2*alpha) }
-
 // bsgdStatLe builds lhs ≤ rhs between expectations. Exact: the means. Monte Carlo: the
 // lower confidence bound mean(lhs − rhs) − zq·SE is compared with 0, written as
 // (mean lhs − zq·SE) ≤ mean rhs so that both sides stay readable.
@@ -658,7 +656,7 @@ func bsgdEvidence(sgd SGDMethod, f bsgdProblem, x0, steps, z []float64, regime s
 		gsq = func(p *bsgdPath, t int) float64 { return p.condGG[t] }
 		final = func(p *bsgdPath) float64 { return p.next[T-1] }
 		finalS = func(p *bsgdPath) float64 { return p.nextS[T-1] }
-		zq = bsgdQuantile(bsgdLevel / 2)
+		zq = stats.Quantile(bsgdLevel / 2)
 	}
 	for t := 0; t < T; t++ {
 		eta := steps[t]

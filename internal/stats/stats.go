@@ -9,6 +9,16 @@ import "math"
 // seeded CI run with probability about 1e-3 at most per decision.
 const Z999 = 3.090232306167813
 
+// LevelPerInstance is the false-violation probability allowed to one Monte Carlo decision made
+// inside a rapid property. A property runs on thousands of instances per theorem and millions
+// per campaign, so a per-instance level of 1e-3 would make a correct theorem fail routinely
+// whenever its bound is nearly tight; 1e-9 keeps the family-wise rate of a million-instance
+// campaign near 1e-3.
+const LevelPerInstance = 1e-9
+
+// Quantile returns the standard normal z with P(Z > z) = alpha (one-sided).
+func Quantile(alpha float64) float64 { return math.Sqrt2 * math.Erfinv(1-2*alpha) }
+
 // Wilson returns the Wilson score interval for k successes in n trials at normal quantile z.
 // It is well behaved at k = 0 and k = n, unlike the Wald interval.
 func Wilson(k, n int, z float64) (lo, hi float64) {

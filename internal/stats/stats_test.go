@@ -37,3 +37,12 @@ func TestMeanInterval(t *testing.T) {
 		t.Fatal("one sample must give an unbounded interval")
 	}
 }
+
+func TestQuantile(t *testing.T) {
+	if z := Quantile(0.001); math.Abs(z-Z999) > 1e-12 {
+		t.Errorf("Quantile(0.001) = %.15g, want %.15g", z, Z999)
+	}
+	if z := Quantile(LevelPerInstance); math.Abs(z-5.997807015) > 1e-8 {
+		t.Errorf("Quantile(1e-9) = %.12g", z)
+	}
+}
