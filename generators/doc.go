@@ -42,6 +42,22 @@
 //	DrawReference                                      reference points z
 //	DrawLinearModel, DrawLogisticModel, DrawGibbsProblem  statistical models
 //
+// # Scale-invariant problems (balancedness family)
+//
+// FactorLoss instances are outer losses f(W) of W = XYᵀ (NOP; X ∈ R^{d1×r}, Y ∈ R^{d2×r}, r = 1
+// the vector case) and ScalarTarget instances outer losses f(w) of w = xᵀy (OP), each a
+// finite sum whose minibatch is chosen per step, with certified smoothness of the outer loss
+// in its argument:
+//
+//	FactorSquared   (c/2)‖W − UVᵀ − αN_k‖_F²        L = c
+//	FactorSoftplus  softplus(⟨A_k, W⟩ − b_k)         L = λ_max(MMᵀ)/(4K), rows of M = vec(A_k)
+//	ScalarTarget    c·ℓ(w − a_k), ℓ squared, log-cosh or logistic   L = c, c, c/4
+//
+//	DrawFactorLoss, DrawScalarTarget                    losses (noise level α)
+//	DrawFactorStart, DrawInnerStart                     starts: random, balanced, unbalanced, Y = 0, y = −3x, the paper's x_0
+//	DrawMinibatches, DrawRegime, DrawScaleInvStep, DrawSAMRadius   minibatches, step sizes and ρ
+//	PaperStart, PaperNOP, PaperOP                       the paper's toy problems (App. A.4)
+//
 // Drawn instances additionally have L in [1e-100, 1e100], so that steps ~1/L and the
 // theorems' products stay far from overflow and underflow.
 //
