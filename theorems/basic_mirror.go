@@ -652,7 +652,7 @@ func mdEvidenceFrom(s *mdSetup, tr *algorithms.Trajectory, steps, z []float64, c
 	}
 	fz, sz := value(f, z)
 	mz := mag(z)
-	var sumEtaF, sumEtaFScale, optScale float64
+	var sumEtaF, sumEtaFScale, optScale, underSum float64
 	mx := mag(tr.Iterates[0])
 	for t := 0; t < T; t++ {
 		x, y, eta := tr.Iterates[t], tr.Iterates[t+1], steps[t]
@@ -701,10 +701,19 @@ func mdEvidenceFrom(s *mdSetup, tr *algorithms.Trajectory, steps, z []float64, c
 			etaG[i] = eta * gi
 		}
 		egyz, egyzScale := dotDiff(etaG, y, z)
+		// Underflow: a gradient coordinate or a value below the normal range errs absolutely
+		// (≤ 2^-1067 for the ≤ 2^7 products it sums), and η_t — up to 1/L, which is huge on
+		// tiny instances — multiplies that error: certified slack η(Σ(|z_i| + |θ_{t+1,i}|) + 2)·2^-1067.
+		var wsum float64
+		for i := range z {
+			wsum += math.Abs(z[i]) + math.Abs(y[i])
+		}
+		under := eta * (wsum + 2) * 0x1p-1067
+		underSum += under
 		ev.Add(
 			Eq("step 1 three-point identity", t, dzx-dzy-dyx, tp, szx, szy, syx, tpScale),
-			rel("step 2 projection optimality", t, 0, opt, oScale),
-			rel("step 2 Bregman form", t, egyz, dzx-dzy-dyx, egyzScale, szx, szy, syx, oScale),
+			rel("step 2 projection optimality", t, 0, opt, oScale).WithSlack(under),
+			rel("step 2 Bregman form", t, egyz, dzx-dzy-dyx, egyzScale, szx, szy, syx, oScale).WithSlack(under),
 		)
 		gyz, gyzScale := dotDiff(g, y, z)
 		gyx, gyxScale := dotDiff(g, y, x)
@@ -715,7 +724,7 @@ func mdEvidenceFrom(s *mdSetup, tr *algorithms.Trajectory, steps, z []float64, c
 			Le("step 3 relative smoothness", t, fy, fx+gyx+L*dyx, sy, sx, gyxScale, L*syx),
 			Le("step 3 convexity", t, fx, fz+gxz, sx, sz, gxzScale),
 			Le("step 3 relative smoothness + convexity", t, fy, fz+gyz+L*dyx, sy, sz, gyzScale, L*syx),
-			Le("step 4 per step", t, eta*(fy-fz), dzx-dzy, eta*sy, eta*sz, szx, szy, oScale),
+			Le("step 4 per step", t, eta*(fy-fz), dzx-dzy, eta*sy, eta*sz, szx, szy, oScale).WithSlack(under),
 			Le("step 5 monotonicity", t, fy, fx, sy, sx, gyxScale),
 		)
 		sumEtaF += eta * fy
@@ -729,10 +738,10 @@ func mdEvidenceFrom(s *mdSetup, tr *algorithms.Trajectory, steps, z []float64, c
 	s0 := dScale(d0, z, tr.Iterates[0], mz, mag(tr.Iterates[0]))
 	sTz := dScale(dT, z, tr.Final(), mz, mag(tr.Final()))
 	ev.Add(
-		Le("step 6 telescoped sum", -1, sumEtaF-tau*fz, d0-dT, sumEtaFScale, tau*sz, s0, sTz, optScale),
-		Le("step 7 monotonicity, summed", -1, tau*fT, sumEtaF, tau*sT, sumEtaFScale),
+		Le("step 6 telescoped sum", -1, sumEtaF-tau*fz, d0-dT, sumEtaFScale, tau*sz, s0, sTz, optScale).WithSlack(underSum),
+		Le("step 7 monotonicity, summed", -1, tau*fT, sumEtaF, tau*sT, sumEtaFScale).WithSlack(underSum),
 	)
-	c := claim(fT, fz, dT, d0, tau)
+	c := claim(fT, fz, dT, d0, tau).WithSlack(underSum / tau)
 	// Value rounding (not just |f|), the divergences' rounding and the accumulated rounding of
 	// the iterates, all relative to τ like the divergences in the claim.
 	c.Scale += sT + sz - math.Abs(fT) - math.Abs(fz) + (s0+sTz+optScale)/tau
