@@ -62,7 +62,7 @@ func PropertyCheck(th *theorems.Theorem) func(*rapid.T) {
 // ControlTest asserts that a negative control is caught, and logs its minimal counterexample.
 func ControlTest(t *testing.T, th *theorems.Theorem, c theorems.Control) {
 	t.Helper()
-	r := CheckControl(th, c, Config{})
+	r := CheckControl(th, c, Config{Profile: "ci"})
 	if !r.Caught {
 		t.Fatalf("control %s of %s (breaks the %s) was not caught: %s", c.Name, th.ID, c.Breaks, r.Message)
 	}

@@ -159,7 +159,7 @@ func TestRunWithoutIDsChecksEveryEncodedTheoremAndPrintsTheTable(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole catalogue")
 	}
-	code, out, stderr := run(t, "run", "--checks", "20", "--seed", "3")
+	code, out, stderr := run(t, "run", "--checks", "20", "--seed", "3", "--profile", "ci")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 	}
