@@ -383,7 +383,7 @@ func lgrUnderflow(ev *Evidence, ops int, tau float64) string {
 	amp := math.Max(1, math.Max(tau*tau, 1/tau))
 	floor := 0x1p-1074 * float64(ops+8) * amp
 	for _, q := range ev.Steps {
-		if q.Scale > 0 && q.Scale*0x1p-60 < floor {
+		if (q.Scale > 0 || q.LHS != q.RHS) && q.Scale*0x1p-60 < floor { // a zero scale with unequal sides: its terms underflowed to 0
 			return fmt.Sprintf("terms near underflow: %s has scale %.3g against an underflow floor %.3g", q.Step, q.Scale, floor)
 		}
 	}
