@@ -350,3 +350,27 @@ func balNonQuadratic(quadratic bool) float64 {
 	}
 	return 1
 }
+
+// balPaperNOP and balPaperOP are the paper's noiseless toy problems (App. A.4): the NOP
+// target diag(0.5, 0, 0) and the OP target 0.5, from x_0 = [0.2, −0.1, 0.3], y_0 = −3x_0, full
+// batch, η = 1e-4, for T steps with SAM radius rho (0 for the SGD-type theorems).
+func balPaperNOP(T int, rho float64) *balFactorDraw {
+	f, err := generators.PaperNOP(0, nil)
+	if err != nil {
+		panic(err)
+	}
+	x0, y0 := generators.PaperStart()
+	return &balFactorDraw{f: f, X0: mat.NewDense(3, 1, x0), Y0: mat.NewDense(3, 1, y0), start: generators.StartPaper,
+		batchKind: generators.BatchFull, regime: "paper", eta: 1e-4, rho: rho, T: T, lambda: 1,
+		normXY0: math.Hypot(numeric.Norm2(x0), numeric.Norm2(y0))}
+}
+
+func balPaperOP(T int, rho float64) *balInnerDraw {
+	f, err := generators.PaperOP(0, nil)
+	if err != nil {
+		panic(err)
+	}
+	x0, y0 := generators.PaperStart()
+	return &balInnerDraw{f: f, x0: x0, y0: y0, start: generators.StartPaper, batchKind: generators.BatchFull,
+		regime: "paper", eta: 1e-4, rho: rho, T: T, lambda: 1, normXY0: math.Hypot(numeric.Norm2(x0), numeric.Norm2(y0))}
+}

@@ -148,39 +148,19 @@ func fconsExamples(m FlowConservedMethods) []Example {
 				Name:        "paper-toy-nop-" + method,
 				Description: method + " on f = ‖xyᵀ − diag(0.5, 0, 0)‖², x_0 = [0.2, −0.1, 0.3], y_0 = −3x_0, η = 1e-4, 20 full-batch steps",
 				Run: func() Evidence {
-					return fconsNOPEvidence(m.factor(method), method, fconsPaperNOP(), fconsTrueClaim, bflowTrueOrder)
+					return fconsNOPEvidence(m.factor(method), method, balPaperNOP(20, 0), fconsTrueClaim, bflowTrueOrder)
 				},
 			},
 			Example{
 				Name:        "paper-toy-op-" + method,
 				Description: method + " on f(w) = (w − 0.5)², x_0 = [0.2, −0.1, 0.3], y_0 = −3x_0, η = 1e-4, 20 steps",
 				Run: func() Evidence {
-					return fconsOPEvidence(m.inner(method), method, fconsPaperOP(), fconsTrueClaim, bflowTrueOrder)
+					return fconsOPEvidence(m.inner(method), method, balPaperOP(20, 0), fconsTrueClaim, bflowTrueOrder)
 				},
 			},
 		)
 	}
 	return out
-}
-
-func fconsPaperNOP() *balFactorDraw {
-	f, err := generators.PaperNOP(0, nil)
-	if err != nil {
-		panic(err)
-	}
-	x0, y0 := generators.PaperStart()
-	return &balFactorDraw{f: f, X0: mat.NewDense(3, 1, x0), Y0: mat.NewDense(3, 1, y0), start: generators.StartPaper,
-		batchKind: generators.BatchFull, regime: "paper", eta: 1e-4, T: 20, lambda: 1, normXY0: 1}
-}
-
-func fconsPaperOP() *balInnerDraw {
-	f, err := generators.PaperOP(0, nil)
-	if err != nil {
-		panic(err)
-	}
-	x0, y0 := generators.PaperStart()
-	return &balInnerDraw{f: f, x0: x0, y0: y0, start: generators.StartPaper, batchKind: generators.BatchFull,
-		regime: "paper", eta: 1e-4, T: 20, lambda: 1, normXY0: 1}
 }
 
 // fconsProperty draws the problem class ("problem": nop, op) and the method ("method": sgd,

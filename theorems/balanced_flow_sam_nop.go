@@ -92,8 +92,7 @@ func BalancednessSAMFlowNOP(step algorithms.FactorSAMMethod) *Theorem {
 			Name:        "paper-toy-nop",
 			Description: "the paper's toy NOP without noise: f = ‖xyᵀ − diag(0.5, 0, 0)‖², x_0 = [0.2, −0.1, 0.3], y_0 = −3x_0, ρ = 0.1, η = 1e-4, 20 steps",
 			Run: func() Evidence {
-				d := fconsPaperNOP()
-				d.rho = 0.1
+				d := balPaperNOP(20, 0.1)
 				return fsamnEvidence(step, d, fsamnTrue)
 			},
 		}},

@@ -81,8 +81,7 @@ func BalancednessSAMFlowOP(step algorithms.InnerSAMMethod) *Theorem {
 			Name:        "paper-toy-op",
 			Description: "the paper's toy OP without noise: f(w) = (w − 0.5)², x_0 = [0.2, −0.1, 0.3], y_0 = −3x_0, ρ = 0.2, η = 1e-4, 20 steps",
 			Run: func() Evidence {
-				d := fconsPaperOP()
-				d.rho = 0.2
+				d := balPaperOP(20, 0.2)
 				return fsamoEvidence(step, d, fsamoTrue)
 			},
 		}},

@@ -5,7 +5,6 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/implicitreg/verify/algorithms"
-	"github.com/implicitreg/verify/generators"
 )
 
 const gdNOPStatement = `For a scale-invariant NOP problem min f(XYᵀ), X ∈ R^{d1×r}, Y ∈ R^{d2×r} (r = 1 is the
@@ -62,13 +61,7 @@ func BalancednessGDNOP(step algorithms.FactorSGDMethod) *Theorem {
 			Name:        "paper-toy-nop",
 			Description: "the paper's toy NOP without noise: f = ‖xyᵀ − diag(0.5, 0, 0)‖², x_0 = [0.2, −0.1, 0.3], y_0 = −3x_0, η = 1e-4, 3 full-batch steps",
 			Run: func() Evidence {
-				f, err := generators.PaperNOP(0, nil)
-				if err != nil {
-					panic(err)
-				}
-				x0, y0 := generators.PaperStart()
-				d := &balFactorDraw{f: f, X0: mat.NewDense(3, 1, x0), Y0: mat.NewDense(3, 1, y0), start: generators.StartPaper,
-					batchKind: generators.BatchFull, regime: "paper", eta: 1e-4, T: 3, lambda: 1}
+				d := balPaperNOP(3, 0)
 				return gdNOPEvidence(step, d, gdNOPTrueClaim)
 			},
 		}},

@@ -6,7 +6,6 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/implicitreg/verify/algorithms"
-	"github.com/implicitreg/verify/generators"
 	"github.com/implicitreg/verify/internal/numeric"
 )
 
@@ -61,13 +60,7 @@ func BalancednessGDOP(step algorithms.InnerSGDMethod) *Theorem {
 			Name:        "paper-toy-op",
 			Description: "the paper's toy OP without noise: f(w) = (w − 0.5)², x_0 = [0.2, −0.1, 0.3], y_0 = −3x_0 (B_0 = −0.56), η = 1e-4, 3 steps",
 			Run: func() Evidence {
-				f, err := generators.PaperOP(0, nil)
-				if err != nil {
-					panic(err)
-				}
-				x0, y0 := generators.PaperStart()
-				d := &balInnerDraw{f: f, x0: x0, y0: y0, start: generators.StartPaper, batchKind: generators.BatchFull,
-					regime: "paper", eta: 1e-4, T: 3, lambda: 1}
+				d := balPaperOP(3, 0)
 				return gdOPEvidence(step, d, gdOPTrueClaim)
 			},
 		}},
