@@ -100,9 +100,9 @@ func barFactorStep(variant string, f MatrixLoss, X, Y *mat.Dense, eta, alpha flo
 	w.DY.Copy(w.GY)
 	var cond bool
 	if variant == NBAR {
-		cond = frob(w.GX) >= frob(w.GY)
+		cond = numeric.FrobNorm(w.GX) >= numeric.FrobNorm(w.GY)
 	} else {
-		cond = frob(X) >= frob(Y)
+		cond = numeric.FrobNorm(X) >= numeric.FrobNorm(Y)
 	}
 	w.Alpha = alpha
 	w.ScaleX, w.ScaleY = barScales(variant, cond, alpha*eta)

@@ -40,7 +40,7 @@ func SAMFactorStep(f MatrixLoss, X, Y *mat.Dense, eta, rho float64, batch []int,
 // samPerturb computes g_x, g_y on batch, u, and the perturbed point (XT, YT).
 func (w *FactorWork) samPerturb(f MatrixLoss, X, Y *mat.Dense, rho float64, batch []int) {
 	w.factorGrad(f, X, Y, batch)
-	w.U = 1 / math.Hypot(frob(w.GX), frob(w.GY))
+	w.U = 1 / math.Hypot(numeric.FrobNorm(w.GX), numeric.FrobNorm(w.GY))
 	axpyToDense(w.XT, rho*w.U, w.GX, X)
 	axpyToDense(w.YT, rho*w.U, w.GY, Y)
 }

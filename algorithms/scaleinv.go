@@ -78,7 +78,9 @@ func DenseGradient(f MatrixLoss, X, Y *mat.Dense, batch []int) *mat.Dense {
 }
 
 // FactorBalancedness returns B = ½(‖X‖_F² − ‖Y‖_F²).
-func FactorBalancedness(X, Y *mat.Dense) float64 { return (frob2(X) - frob2(Y)) / 2 }
+func FactorBalancedness(X, Y *mat.Dense) float64 {
+	return (numeric.FrobNorm2(X) - numeric.FrobNorm2(Y)) / 2
+}
 
 // InnerBalancedness returns B = ½(‖x‖² − ‖y‖²).
 func InnerBalancedness(x, y []float64) float64 {
@@ -270,7 +272,7 @@ func NormalizedSGDFactorStep(f MatrixLoss, X, Y *mat.Dense, eta float64, batch [
 	checkFactorShapes(f, X, Y, w, "NormalizedSGDFactorStep")
 	w.begin(batch)
 	w.factorGrad(f, X, Y, batch)
-	w.U = 1 / math.Hypot(frob(w.GX), frob(w.GY))
+	w.U = 1 / math.Hypot(numeric.FrobNorm(w.GX), numeric.FrobNorm(w.GY))
 	w.XT.Copy(X)
 	w.YT.Copy(Y)
 	w.DX.Scale(w.U, w.GX)
@@ -324,29 +326,6 @@ func sign(v float64) float64 {
 		return -1
 	}
 	return 0
-}
-
-// frob2 returns ‖A‖_F² as the plain sum of squares, row by row.
-func frob2(a *mat.Dense) float64 {
-	r, c := a.Dims()
-	var s float64
-	for i := 0; i < r; i++ {
-		s += numeric.Norm2Sq(a.RawRowView(i)[:c])
-	}
-	return s
-}
-
-// frob returns ‖A‖_F without spurious overflow or underflow.
-func frob(a *mat.Dense) float64 {
-	raw := a.RawMatrix()
-	if raw.Stride == raw.Cols {
-		return numeric.Norm2(raw.Data[:raw.Rows*raw.Cols])
-	}
-	var s float64
-	for i := 0; i < raw.Rows; i++ {
-		s = math.Hypot(s, numeric.Norm2(a.RawRowView(i)[:raw.Cols]))
-	}
-	return s
 }
 
 // axpyDense sets dst ← dst + alpha·x (same shapes), row by row, without allocating.

@@ -115,7 +115,7 @@ func newFactorSquared(d1, d2 int, c float64, U, V *mat.Dense, alpha float64, noi
 			return nil, degenerate("non-finite target")
 		}
 		f.u, f.v = mat.DenseCopyOf(U), mat.DenseCopyOf(V)
-		f.normUV = siFrob(U) * siFrob(V)
+		f.normUV = numeric.FrobNorm(U) * numeric.FrobNorm(V)
 	}
 	for k, n := range noise {
 		if r, cc := n.Dims(); r != d1 || cc != d2 {
@@ -125,7 +125,7 @@ func newFactorSquared(d1, d2 int, c float64, U, V *mat.Dense, alpha float64, noi
 			return nil, degenerate("non-finite noise")
 		}
 		f.noise = append(f.noise, mat.DenseCopyOf(n))
-		f.noiseF = append(f.noiseF, siFrob(n))
+		f.noiseF = append(f.noiseF, numeric.FrobNorm(n))
 	}
 	if len(f.noise) == 0 {
 		f.alpha = 0
@@ -226,7 +226,7 @@ func (f *FactorSquared) Value(X, Y *mat.Dense, batch []int) float64 {
 // ValueScale returns (c/2)·mean_{k∈B}(‖X‖‖Y‖ + ‖U‖‖V‖ + α‖N_k‖)², the magnitude of the terms
 // Value sums (the residual's entries are sums of products bounded by these norms).
 func (f *FactorSquared) ValueScale(X, Y *mat.Dense, batch []int) float64 {
-	base := siFrob(X)*siFrob(Y) + f.normUV
+	base := numeric.FrobNorm(X)*numeric.FrobNorm(Y) + f.normUV
 	if f.alpha == 0 {
 		return f.c / 2 * base * base
 	}
@@ -242,7 +242,7 @@ func (f *FactorSquared) ValueScale(X, Y *mat.Dense, batch []int) float64 {
 
 // GradScale returns c·(‖X‖_F‖Y‖_F + ‖U‖_F‖V‖_F + α·mean_{k∈B}‖N_k‖_F).
 func (f *FactorSquared) GradScale(X, Y *mat.Dense, batch []int) float64 {
-	s := siFrob(X)*siFrob(Y) + f.normUV
+	s := numeric.FrobNorm(X)*numeric.FrobNorm(Y) + f.normUV
 	if f.alpha > 0 {
 		K := f.Components()
 		n := siBatchLen(K, batch)
@@ -392,7 +392,7 @@ func NewFactorSoftplus(A []*mat.Dense, b []float64) (*FactorSoftplus, error) {
 			return nil, degenerate("non-finite data")
 		}
 		f.a = append(f.a, mat.DenseCopyOf(ak))
-		f.aNorm = append(f.aNorm, siFrob(ak))
+		f.aNorm = append(f.aNorm, numeric.FrobNorm(ak))
 		row := M.RawRowView(k)
 		for i := 0; i < d1; i++ {
 			copy(row[i*d2:(i+1)*d2], ak.RawRowView(i)[:d2])
@@ -454,7 +454,7 @@ func (f *FactorSoftplus) Value(X, Y *mat.Dense, batch []int) float64 {
 func (f *FactorSoftplus) ValueScale(X, Y *mat.Dense, batch []int) float64 {
 	K := f.Components()
 	n := siBatchLen(K, batch)
-	xy := siFrob(X) * siFrob(Y)
+	xy := numeric.FrobNorm(X) * numeric.FrobNorm(Y)
 	var s float64
 	for i := 0; i < n; i++ {
 		k := siAt(K, batch, i)
@@ -468,7 +468,7 @@ func (f *FactorSoftplus) ValueScale(X, Y *mat.Dense, batch []int) float64 {
 func (f *FactorSoftplus) GradScale(X, Y *mat.Dense, batch []int) float64 {
 	K := f.Components()
 	n := siBatchLen(K, batch)
-	xy := siFrob(X) * siFrob(Y)
+	xy := numeric.FrobNorm(X) * numeric.FrobNorm(Y)
 	var s float64
 	for i := 0; i < n; i++ {
 		k := siAt(K, batch, i)
@@ -752,7 +752,7 @@ func (f *ScalarTarget) String() string {
 // h(X, Y) = f(XYᵀ) at (X, Y) for f L-smooth with gradient G there:
 // ∇²h[Δ, Δ] = ∇²f[ΔX·Yᵀ + X·ΔYᵀ]² + 2⟨G, ΔX·ΔYᵀ⟩ ≤ (L(‖X‖² + ‖Y‖²) + ‖G‖)‖Δ‖².
 func FactorLocalSmoothness(L float64, X, Y *mat.Dense, gradNorm float64) float64 {
-	nx, ny := siFrob(X), siFrob(Y)
+	nx, ny := numeric.FrobNorm(X), numeric.FrobNorm(Y)
 	return L*(nx*nx+ny*ny) + gradNorm
 }
 

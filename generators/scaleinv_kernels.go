@@ -1,8 +1,6 @@
 package generators
 
 import (
-	"math"
-
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
@@ -94,19 +92,6 @@ func siDot(a, b blas64.General) float64 {
 	var s float64
 	for i := 0; i < a.Rows; i++ {
 		s += numeric.Dot(siRow(a, i), siRow(b, i))
-	}
-	return s
-}
-
-// siFrob returns ‖A‖_F (overflow- and underflow-safe per row).
-func siFrob(a *mat.Dense) float64 {
-	if a == nil {
-		return 0
-	}
-	r, c := a.Dims()
-	var s float64
-	for i := 0; i < r; i++ {
-		s = math.Hypot(s, numeric.Norm2(a.RawRowView(i)[:c]))
 	}
 	return s
 }

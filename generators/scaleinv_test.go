@@ -96,7 +96,7 @@ func TestFactorLossProductsAndScale(t *testing.T) {
 		if !mat.EqualApprox(GM, &wantM, 1e-13) || !mat.EqualApprox(GtN, &wantN, 1e-13) {
 			t.Errorf("%s: GradMul products disagree with the dense gradient", name)
 		}
-		if s, g := f.GradScale(X, Y, batch), siFrob(G); !(s >= g) {
+		if s, g := f.GradScale(X, Y, batch), numeric.FrobNorm(G); !(s >= g) {
 			t.Errorf("%s: GradScale %g < ‖G‖_F %g", name, s, g)
 		}
 		if v, s := f.Value(X, Y, batch), f.ValueScale(X, Y, batch); !(s >= math.Abs(v)) {
@@ -268,7 +268,7 @@ func TestScaleInvariantDraws(t *testing.T) {
 				t.Fatalf("balanced start: ‖X‖² = %g, ‖Y‖² = %g", sx, sy)
 			}
 		case StartYZero:
-			if siFrob(Y) != 0 {
+			if numeric.FrobNorm(Y) != 0 {
 				t.Fatalf("y-zero start has Y ≠ 0")
 			}
 		case StartMinus3X:

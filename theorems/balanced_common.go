@@ -84,7 +84,7 @@ func balGradScale(f algorithms.MatrixLoss, X, Y *mat.Dense, batch []int) float64
 	if s, ok := f.(balGradScaler); ok {
 		return s.GradScale(X, Y, batch)
 	}
-	return balFrob(algorithms.DenseGradient(f, X, Y, batch))
+	return numeric.FrobNorm(algorithms.DenseGradient(f, X, Y, batch))
 }
 
 // balDerivMag returns the magnitude of f_B′ at w = ⟨x, y⟩ including the rounding of w.
@@ -112,25 +112,6 @@ func balProducts(f algorithms.MatrixLoss, X, Y, M, N *mat.Dense, batch []int) (G
 	return GM, GtN
 }
 
-func balFrob(a *mat.Dense) float64 {
-	r, c := a.Dims()
-	var s float64
-	for i := 0; i < r; i++ {
-		s = math.Hypot(s, numeric.Norm2(a.RawRowView(i)[:c]))
-	}
-	return s
-}
-
-// balFrob2 is the plain sum of squares, the form B is written in.
-func balFrob2(a *mat.Dense) float64 {
-	r, c := a.Dims()
-	var s float64
-	for i := 0; i < r; i++ {
-		s += numeric.Norm2Sq(a.RawRowView(i)[:c])
-	}
-	return s
-}
-
 // balDot returns ⟨A, B⟩_F.
 func balDot(a, b *mat.Dense) float64 {
 	r, c := a.Dims()
@@ -145,7 +126,7 @@ func balDot(a, b *mat.Dense) float64 {
 func balDist(a, b *mat.Dense) float64 {
 	var d mat.Dense
 	d.Sub(a, b)
-	return balFrob(&d)
+	return numeric.FrobNorm(&d)
 }
 
 // balAxpy returns alpha·X + Y (a new matrix).
@@ -225,7 +206,7 @@ func (d *balFactorDraw) String() string {
 func balFmtMat(a *mat.Dense) string {
 	r, c := a.Dims()
 	if r*c > 24 {
-		return fmt.Sprintf("(%d×%d, ‖·‖_F = %.4g)", r, c, balFrob(a))
+		return fmt.Sprintf("(%d×%d, ‖·‖_F = %.4g)", r, c, numeric.FrobNorm(a))
 	}
 	return fmt.Sprintf("%v", mat.Formatted(a, mat.FormatPython()))
 }
@@ -254,7 +235,7 @@ func balDrawFactor(t *rapid.T, maxD, maxK, maxR, maxT int, sam bool) (*balFactor
 	}
 	dr := &balFactorDraw{f: f, X0: X0, Y0: Y0, start: start, batches: batches, batchKind: bkind, regime: regime, T: T, lambda: lambda}
 	dr.eta = generators.DrawScaleInvStep(t, lambda, regime)
-	dr.normXY0 = math.Hypot(balFrob(X0), balFrob(Y0))
+	dr.normXY0 = math.Hypot(numeric.FrobNorm(X0), numeric.FrobNorm(Y0))
 	if sam {
 		if dr.normXY0 == 0 {
 			return nil, "X0 = Y0 = 0: the SAM gradient is 0 (Assumption 1)"

@@ -107,7 +107,7 @@ type drQuad struct {
 // fs[i] being the NOP loss at drNoiseLevels[i].
 func drDrift(fs []*generators.FactorSquared, K int) drQuad {
 	_, _, X0, Y0 := bxStart()
-	nx2, ny2 := balFrob2(X0), balFrob2(Y0)
+	nx2, ny2 := numeric.FrobNorm2(X0), numeric.FrobNorm2(Y0)
 	GX, GY := mat.NewDense(3, 1, nil), mat.NewDense(3, 1, nil)
 	var q drQuad
 	D := make([][]float64, len(drNoiseLevels))
@@ -118,7 +118,7 @@ func drDrift(fs []*generators.FactorSquared, K int) drQuad {
 		for k := 0; k < K; k++ {
 			batch[0] = k
 			f.GradMul(GX, GY, X0, Y0, Y0, X0, batch)
-			D[i][k] = balFrob2(GX) - balFrob2(GY)
+			D[i][k] = numeric.FrobNorm2(GX) - numeric.FrobNorm2(GY)
 			if drNoiseLevels[i] == 1 { // the largest GradScale: S_k grows with α
 				s := f.GradScale(X0, Y0, batch)
 				mag += s * s * (nx2 + ny2)

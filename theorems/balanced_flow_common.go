@@ -294,11 +294,11 @@ type bflowNOPq struct {
 // overflow.
 func bflowNOPAt(f generators.FactorLoss, method string, rho float64, X, Y *mat.Dense, batch []int) (*bflowNOPq, string) {
 	q := &bflowNOPq{X: mat.DenseCopyOf(X), Y: mat.DenseCopyOf(Y)}
-	q.nx, q.ny = balFrob(X), balFrob(Y)
-	q.nx2, q.ny2 = balFrob2(X), balFrob2(Y)
+	q.nx, q.ny = numeric.FrobNorm(X), numeric.FrobNorm(Y)
+	q.nx2, q.ny2 = numeric.FrobNorm2(X), numeric.FrobNorm2(Y)
 	q.gx, q.gy = balProducts(f, q.X, q.Y, q.Y, q.X, batch)
 	q.S = f.GradScale(q.X, q.Y, batch)
-	q.ngx, q.ngy = balFrob(q.gx), balFrob(q.gy)
+	q.ngx, q.ngy = numeric.FrobNorm(q.gx), numeric.FrobNorm(q.gy)
 	q.ng = math.Hypot(q.ngx, q.ngy)
 	q.magGx, q.magGy = q.ngx+q.S*q.ny, q.ngy+q.S*q.nx
 	if balHuge(q.nx2, q.ny2, q.magGx*q.magGx, q.magGy*q.magGy, q.S*q.S*q.nx2*q.ny2) {
@@ -327,8 +327,8 @@ func bflowNOPAt(f generators.FactorLoss, method string, rho float64, X, Y *mat.D
 		q.XT, q.YT = balAxpy(ru, q.gx, q.X), balAxpy(ru, q.gy, q.Y)
 		q.Dx, q.Dy = balProducts(f, q.XT, q.YT, q.YT, q.XT, batch)
 		q.St = f.GradScale(q.XT, q.YT, batch)
-		nxt, nyt := balFrob(q.XT), balFrob(q.YT)
-		q.magDx, q.magDy = balFrob(q.Dx)+q.St*nyt, balFrob(q.Dy)+q.St*nxt
+		nxt, nyt := numeric.FrobNorm(q.XT), numeric.FrobNorm(q.YT)
+		q.magDx, q.magDy = numeric.FrobNorm(q.Dx)+q.St*nyt, numeric.FrobNorm(q.Dy)+q.St*nxt
 		if balHuge(nxt*nxt, nyt*nyt, q.magDx*q.magDx, q.magDy*q.magDy) {
 			return nil, balDiscardBlowUpSAM
 		}
@@ -337,7 +337,7 @@ func bflowNOPAt(f generators.FactorLoss, method string, rho float64, X, Y *mat.D
 		Gt := algorithms.DenseGradient(f, q.XT, q.YT, batch)
 		var dG mat.Dense
 		dG.Sub(Gt, G)
-		q.ndG = balFrob(&dG)
+		q.ndG = numeric.FrobNorm(&dG)
 		var dGY, dGtX mat.Dense
 		dGY.Mul(&dG, q.Y)
 		dGtX.Mul(dG.T(), q.X)
@@ -350,7 +350,7 @@ func bflowNOPAt(f generators.FactorLoss, method string, rho float64, X, Y *mat.D
 		W.Mul(q.X, q.Y.T())
 		Wt.Mul(q.XT, q.YT.T())
 		dW.Sub(&Wt, &W)
-		q.ndW = balFrob(&dW)
+		q.ndW = numeric.FrobNorm(&dW)
 		q.dWMag = q.ndW + nxt*nyt + q.nx*q.ny
 	}
 	if bflowTiny(q.X, q.Y, q.gx, q.gy, q.Dx, q.Dy, q.XT, q.YT) {
@@ -358,7 +358,7 @@ func bflowNOPAt(f generators.FactorLoss, method string, rho float64, X, Y *mat.D
 	}
 	q.rate = -balDot(q.X, q.Dx) + balDot(q.Y, q.Dy)
 	q.rateMag = q.nx*q.magDx + q.ny*q.magDy
-	q.psi = balFrob2(q.Dx) - balFrob2(q.Dy)
+	q.psi = numeric.FrobNorm2(q.Dx) - numeric.FrobNorm2(q.Dy)
 	q.psiMag = q.magDx*q.magDx + q.magDy*q.magDy
 	return q, ""
 }
@@ -383,7 +383,7 @@ func (q *bflowNOPq) point(method string) bflowPoint {
 
 // bflowFinalNOP is the view of the last iterate (only z and B are used).
 func bflowFinalNOP(X, Y *mat.Dense) bflowPoint {
-	nx2, ny2 := balFrob2(X), balFrob2(Y)
+	nx2, ny2 := numeric.FrobNorm2(X), numeric.FrobNorm2(Y)
 	return bflowPoint{z: bflowFlat(X, Y), nx2: nx2, ny2: ny2, nz: math.Sqrt(nx2 + ny2), B: (nx2 - ny2) / 2}
 }
 
@@ -518,7 +518,7 @@ func bflowDrawFactor(t *rapid.T, maxD, maxK, maxR, maxT int, reg bflowRegimes, m
 	lambda := generators.FactorLocalSmoothness(f.ComponentSmoothness(), X0, Y0, f.GradScale(X0, Y0, nil))
 	if method == bflowNSGD {
 		gx, gy := balProducts(f, X0, Y0, Y0, X0, nil)
-		g0 := math.Hypot(balFrob(gx), balFrob(gy))
+		g0 := math.Hypot(numeric.FrobNorm(gx), numeric.FrobNorm(gy))
 		if g0 == 0 {
 			return nil, balDiscardZeroGrad
 		}
@@ -533,7 +533,7 @@ func bflowDrawFactor(t *rapid.T, maxD, maxK, maxR, maxT int, reg bflowRegimes, m
 	}
 	dr := &balFactorDraw{f: f, X0: X0, Y0: Y0, start: start, batches: batches, batchKind: bkind, regime: regime, T: T, lambda: lambda}
 	dr.eta = generators.DrawScaleInvStep(t, lambda, reg.eta)
-	dr.normXY0 = math.Hypot(balFrob(X0), balFrob(Y0))
+	dr.normXY0 = math.Hypot(numeric.FrobNorm(X0), numeric.FrobNorm(Y0))
 	if reason := bflowScaleCheck(dr.normXY0); reason != "" {
 		return nil, reason
 	}

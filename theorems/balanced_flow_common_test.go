@@ -59,7 +59,7 @@ func TestBalancednessFlowLipschitzBound(t *testing.T) {
 			d1, d2 := f.Dims()
 			r := rapid.IntRange(1, 2).Draw(rt, "r")
 			X, Y, _ := generators.DrawFactorStart(rt, d1, d2, r)
-			nz := math.Hypot(balFrob(X), balFrob(Y))
+			nz := math.Hypot(numeric.FrobNorm(X), numeric.FrobNorm(Y))
 			if bflowScaleCheck(nz) != "" {
 				rt.Skip("small")
 			}

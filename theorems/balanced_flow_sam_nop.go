@@ -9,6 +9,7 @@ import (
 
 	"github.com/implicitreg/verify/algorithms"
 	"github.com/implicitreg/verify/generators"
+	"github.com/implicitreg/verify/internal/numeric"
 )
 
 const fsamnStatement = `Thm 2 (quoted): for a NOP problem min f(xyᵀ) under the SAM flow (η → 0, ρ > 0 fixed and small;
@@ -145,7 +146,7 @@ func fsamnThresholdExample() *balFactorDraw {
 	}
 	X0, Y0 := mat.NewDense(3, 1, []float64{1, 1, 0.5}), mat.NewDense(1, 1, []float64{1})
 	lambda := generators.FactorLocalSmoothness(f.ComponentSmoothness(), X0, Y0, f.GradScale(X0, Y0, nil))
-	norm := math.Hypot(balFrob(X0), balFrob(Y0))
+	norm := math.Hypot(numeric.FrobNorm(X0), numeric.FrobNorm(Y0))
 	return &balFactorDraw{f: f, X0: X0, Y0: Y0, start: "explicit", batchKind: generators.BatchFull, regime: "flow",
 		eta: 1e-4 / lambda, rho: 1e-3 * norm, T: 3, lambda: lambda, normXY0: norm}
 }
@@ -271,7 +272,7 @@ func fsamnThreshold(f algorithms.MatrixLoss, q *bflowNOPq, batch []int) (Bbar, m
 	xbar.Scale(1/alpha, q.X)
 	ybar.Scale(alpha, q.Y)
 	Gy, Gtx := balProducts(f, q.X, q.Y, &ybar, &xbar, batch)
-	abar2 := balFrob(Gy) / balFrob(Gtx)
-	p, m := abar2*balFrob2(&xbar), balFrob2(&ybar)/abar2
+	abar2 := numeric.FrobNorm(Gy) / numeric.FrobNorm(Gtx)
+	p, m := abar2*numeric.FrobNorm2(&xbar), numeric.FrobNorm2(&ybar)/abar2
 	return (p - m) / 2, (p + m) / 2
 }

@@ -5,6 +5,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/implicitreg/verify/algorithms"
+	"github.com/implicitreg/verify/internal/numeric"
 )
 
 const gdNOPStatement = `For a scale-invariant NOP problem min f(XYᵀ), X ∈ R^{d1×r}, Y ∈ R^{d2×r} (r = 1 is the
@@ -126,11 +127,11 @@ func gdNOPEvidence(step algorithms.FactorSGDMethod, d *balFactorDraw, claim gdNO
 
 		gx, gy := balProducts(f, Xp, Yp, Yp, Xp, batch)
 		S := balGradScale(f, Xp, Yp, batch)
-		nx, ny := balFrob(Xp), balFrob(Yp)
-		ngx, ngy := balFrob(gx), balFrob(gy)
+		nx, ny := numeric.FrobNorm(Xp), numeric.FrobNorm(Yp)
+		ngx, ngy := numeric.FrobNorm(gx), numeric.FrobNorm(gy)
 		magGx, magGy := ngx+S*ny, ngy+S*nx
-		nx2, ny2, nxp2, nyp2 := balFrob2(Xp), balFrob2(Yp), balFrob2(X), balFrob2(Y)
-		gx2, gy2 := balFrob2(gx), balFrob2(gy)
+		nx2, ny2, nxp2, nyp2 := numeric.FrobNorm2(Xp), numeric.FrobNorm2(Yp), numeric.FrobNorm2(X), numeric.FrobNorm2(Y)
+		gx2, gy2 := numeric.FrobNorm2(gx), numeric.FrobNorm2(gy)
 		if balHuge(nx2, ny2, eta*eta*gx2, eta*eta*gy2, S*S*nx2*ny2) {
 			ev.Discard = balDiscardBlowUp
 			return ev

@@ -7,6 +7,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/implicitreg/verify/algorithms"
+	"github.com/implicitreg/verify/internal/numeric"
 )
 
 const samNOPStatement = `For a scale-invariant NOP problem min f(XYᵀ), X ∈ R^{d1×r}, Y ∈ R^{d2×r}, one SAM step as the
@@ -99,14 +100,14 @@ func samNOPMutant(kind string) algorithms.FactorSAMMethod {
 	return func(f algorithms.MatrixLoss, X, Y *mat.Dense, eta, rho float64, batch []int, w *algorithms.FactorWork) {
 		algorithms.SGDFactorStep(f, mat.DenseCopyOf(X), mat.DenseCopyOf(Y), eta, batch, w) // resets w, records g_x, g_y
 		gx, gy := mat.DenseCopyOf(w.GX), mat.DenseCopyOf(w.GY)
-		u := 1 / math.Hypot(balFrob(gx), balFrob(gy))
+		u := 1 / math.Hypot(numeric.FrobNorm(gx), numeric.FrobNorm(gy))
 		ux, uy := u, u
 		second := batch
 		switch kind {
 		case samMutantUnnormalised:
 			ux, uy = 1, 1
 		case samMutantPerVariable:
-			ux, uy = 1/balFrob(gx), 1/balFrob(gy)
+			ux, uy = 1/numeric.FrobNorm(gx), 1/numeric.FrobNorm(gy)
 		case samMutantOtherBatch:
 			second = balOtherBatch(f.Components(), batch)
 		}
@@ -148,7 +149,7 @@ func samNOPEvidence(step algorithms.FactorSAMMethod, d *balFactorDraw) Evidence 
 		// The paper's quantities at (X, Y), from the loss's oracle.
 		gx, gy := balProducts(f, Xp, Yp, Yp, Xp, batch)
 		S := balGradScale(f, Xp, Yp, batch)
-		ngx, ngy := balFrob(gx), balFrob(gy)
+		ngx, ngy := numeric.FrobNorm(gx), numeric.FrobNorm(gy)
 		ng := math.Hypot(ngx, ngy)
 		if ng == 0 {
 			ev.Discard = balDiscardZeroGrad
@@ -157,7 +158,7 @@ func samNOPEvidence(step algorithms.FactorSAMMethod, d *balFactorDraw) Evidence 
 		u := 1 / ng
 		step(f, X, Y, eta, rho, batch, w)
 
-		nx, ny := balFrob(Xp), balFrob(Yp)
+		nx, ny := numeric.FrobNorm(Xp), numeric.FrobNorm(Yp)
 		magGx, magGy := ngx+S*ny, ngy+S*nx
 		// The perturbed point as the method recorded it (checked against the definition in
 		// step 3); the oracle is evaluated there so that a correct method's direction is
@@ -166,10 +167,10 @@ func samNOPEvidence(step algorithms.FactorSAMMethod, d *balFactorDraw) Evidence 
 		dx, dy := balProducts(f, XT, YT, YT, XT, batch)
 		P, Q := balProducts(f, XT, YT, Yp, Xp, batch) // G̃Y, G̃ᵀX
 		St := balGradScale(f, XT, YT, batch)
-		nxt, nyt := balFrob(XT), balFrob(YT)
-		magDx, magDy := balFrob(dx)+St*nyt, balFrob(dy)+St*nxt
-		magP, magQ := balFrob(P)+St*ny, balFrob(Q)+St*nx
-		nx2, ny2, nxp2, nyp2 := balFrob2(Xp), balFrob2(Yp), balFrob2(X), balFrob2(Y)
+		nxt, nyt := numeric.FrobNorm(XT), numeric.FrobNorm(YT)
+		magDx, magDy := numeric.FrobNorm(dx)+St*nyt, numeric.FrobNorm(dy)+St*nxt
+		magP, magQ := numeric.FrobNorm(P)+St*ny, numeric.FrobNorm(Q)+St*nx
+		nx2, ny2, nxp2, nyp2 := numeric.FrobNorm2(Xp), numeric.FrobNorm2(Yp), numeric.FrobNorm2(X), numeric.FrobNorm2(Y)
 		ru := rho * u
 		if u > 1e150 || eta*ru > 1e150 || balHuge(nx2, ny2, nxt*nxt, nyt*nyt, eta*eta*magDx*magDx, eta*eta*magDy*magDy, magP*magGx, magQ*magGy, S*S*nx2*ny2) {
 			ev.Discard = balDiscardBlowUpSAM
@@ -186,9 +187,9 @@ func samNOPEvidence(step algorithms.FactorSAMMethod, d *balFactorDraw) Evidence 
 				nx, ru*magGx, ny, ru*magGy).WithSlack(uf*(1+ru)),
 			Eq("step 4 update", t, balDist(X, balAxpy(-eta, dx, Xp))+balDist(Y, balAxpy(-eta, dy, Yp)), 0,
 				nx, eta*magDx, ny, eta*magDy).WithSlack(uf*(1+eta)),
-			Eq("step 5 expansion ‖X⁺‖²", t, nxp2, nx2-2*eta*a1+eta*eta*balFrob2(dx), nxp2, nx2, 2*eta*nx*magDx, eta*eta*magDx*magDx).
+			Eq("step 5 expansion ‖X⁺‖²", t, nxp2, nx2-2*eta*a1+eta*eta*numeric.FrobNorm2(dx), nxp2, nx2, 2*eta*nx*magDx, eta*eta*magDx*magDx).
 				WithSlack(uf*(2+2*eta+eta*eta)),
-			Eq("step 6 expansion ‖Y⁺‖²", t, nyp2, ny2-2*eta*b1+eta*eta*balFrob2(dy), nyp2, ny2, 2*eta*ny*magDy, eta*eta*magDy*magDy).
+			Eq("step 6 expansion ‖Y⁺‖²", t, nyp2, ny2-2*eta*b1+eta*eta*numeric.FrobNorm2(dy), nyp2, ny2, 2*eta*ny*magDy, eta*eta*magDy*magDy).
 				WithSlack(uf*(2+2*eta+eta*eta)),
 			// Ỹ differs from Y + ρu·g_y by its rounding, which ⟨X, G̃·⟩ sees through S̃.
 			Eq("step 7 cross term", t, a1, a2+ru*a3, nx*magDx, nx*magP, ru*magQ*magGy, St*nx*(ny+ru*magGy)).WithSlack(uf*(2+ru)),
@@ -196,7 +197,7 @@ func samNOPEvidence(step algorithms.FactorSAMMethod, d *balFactorDraw) Evidence 
 			Eq("step 9 trace", t, a2, b2, nx*magP, ny*magQ).WithSlack(2*uf),
 		)
 		dB := (nxp2-nyp2)/2 - (nx2-ny2)/2
-		rhs := -eta*ru*(a3-b3) + eta*eta/2*(balFrob2(dx)-balFrob2(dy))
+		rhs := -eta*ru*(a3-b3) + eta*eta/2*(numeric.FrobNorm2(dx)-numeric.FrobNorm2(dy))
 		c := Eq(ClaimStep, t, dB, rhs).WithSlack(uf * (4 + 4*eta + 2*eta*ru + eta*eta))
 		c.Scale = (nxp2+nyp2+nx2+ny2)/2 + eta*(nx*magDx+ny*magDy+nx*magP+ny*magQ) +
 			eta*ru*(magQ*magGy+magP*magGx) + eta*St*(nx*(ny+ru*magGy)+ny*(nx+ru*magGx)) +

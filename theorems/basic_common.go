@@ -30,14 +30,6 @@ func dotDiff(g, a, b []float64) (dot, scale float64) {
 	return dot, scale
 }
 
-func sum(xs []float64) float64 {
-	s := 0.0
-	for _, x := range xs {
-		s += x
-	}
-	return s
-}
-
 // discard turns a generator's degenerate-draw error into discarded evidence.
 func discard(err error) Evidence {
 	if reason, ok := generators.IsDegenerate(err); ok {
@@ -60,4 +52,10 @@ const underflowReason = "squares or values below 2^-960 (gradual underflow): rou
 // value's magnitude, with maxAbs = sq) is nonzero in truth but below underflowFloor.
 func underflows(sq, maxAbs float64) bool {
 	return maxAbs != 0 && math.Abs(sq) < underflowFloor
+}
+
+// lengthMismatch is the evidence step for a method that did not take the T steps it was given
+// (a user's method may stop early or run on); bad is false when the length is right.
+func lengthMismatch(got, T int) (q Inequality, bad bool) {
+	return Eq("trajectory length", -1, float64(got), float64(T)), got != T
 }

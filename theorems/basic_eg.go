@@ -521,8 +521,8 @@ func egDrawZ(t *rapid.T, r *egRun) ([]float64, string) {
 func egEvidenceFrom(r *egRun, steps, z []float64, uniform bool, logFactor float64) Evidence {
 	T := len(steps)
 	ev := Evidence{Horizon: T}
-	if r.T != T {
-		ev.Add(Eq("trajectory length", -1, float64(r.T), float64(T)))
+	if q, bad := lengthMismatch(r.T, T); bad {
+		ev.Add(q)
 		return ev
 	}
 	n, f := r.n, r.f
@@ -602,7 +602,7 @@ func egEvidenceFrom(r *egRun, steps, z []float64, uniform bool, logFactor float6
 		sumEtaFScale += eta * sy
 		optScale += oScale
 	}
-	tau := sum(steps)
+	tau := numeric.Sum(steps)
 	fT, sT := value(f, r.theta[T])
 	k0, kT := algorithms.KLLog(z, r.logW[0]), algorithms.KLLog(z, r.logW[T])
 	ev.Add(

@@ -175,11 +175,11 @@ func envEvidence(gd GDMethod, f generators.Instance, x0, steps []float64, lowerS
 	T := len(steps)
 	tr := gd(f, x0, steps)
 	ev := Evidence{Horizon: T, Instance: fmt.Sprintf("%v; θ_0 = %v; steps %v", f, x0, steps)}
-	if tr.T() != T {
-		ev.Add(Eq("trajectory length", -1, float64(tr.T()), float64(T)))
+	if q, bad := lengthMismatch(tr.T(), T); bad {
+		ev.Add(q)
 		return ev
 	}
-	tau := sum(steps)
+	tau := numeric.Sum(steps)
 	if !(tau > 0) || math.IsInf(tau, 0) {
 		return Discarded("τ not positive and finite")
 	}

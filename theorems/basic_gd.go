@@ -185,7 +185,7 @@ func gdDraw(t *rapid.T, gd GDMethod, f generators.Instance, claim claimFunc, max
 
 func gdEvidenceDraw(t *rapid.T, gd GDMethod, f generators.Instance, x0, steps []float64, claim claimFunc, schedule string) Evidence {
 	tr := gd(f, x0, steps)
-	tau := sum(steps)
+	tau := numeric.Sum(steps)
 	z, zkind := generators.DrawReference(t, f, x0, tr.Final(), tau)
 	ev := gdEvidenceFrom(f, tr, steps, z, claim)
 	ev.Instance = fmt.Sprintf("%v; T = %d; schedule %s; z = %s", f, len(steps), schedule, zkind)
@@ -229,8 +229,8 @@ func gdEvidence(gd GDMethod, f generators.Instance, x0, steps, z []float64, clai
 func gdEvidenceFrom(f generators.Instance, tr *algorithms.Trajectory, steps, z []float64, claim claimFunc) Evidence {
 	T := len(steps)
 	ev := Evidence{Horizon: T}
-	if tr.T() != T {
-		ev.Add(Eq("trajectory length", -1, float64(tr.T()), float64(T)))
+	if q, bad := lengthMismatch(tr.T(), T); bad {
+		ev.Add(q)
 		return ev
 	}
 	g := make([]float64, f.Dim())
@@ -258,7 +258,7 @@ func gdEvidenceFrom(f generators.Instance, tr *algorithms.Trajectory, steps, z [
 		sumEtaF += eta * fn
 		sumEtaFScale += eta * sn
 	}
-	tau := sum(steps)
+	tau := numeric.Sum(steps)
 	fT, sT := value(f, tr.Final())
 	d0, dT := numeric.Dist2Sq(tr.Iterates[0], z), numeric.Dist2Sq(tr.Final(), z)
 	ev.Add(

@@ -177,7 +177,7 @@ func gibbsProperty(eg GibbsEGMethod, mass float64, claim gibbsIdentity) Property
 		// p: a random distribution ("p_weights"; all zero falls back to δ_0) and a point mass
 		// ("point_mass"); q_0 and q_T are added by gibbsEvidence.
 		w := rapid.SliceOfN(rapid.Float64Range(0, 1), m, m).Draw(t, "p_weights")
-		s := sum(w)
+		s := numeric.Sum(w)
 		if s == 0 {
 			w[0], s = 1, 1
 		}
@@ -189,9 +189,9 @@ func gibbsProperty(eg GibbsEGMethod, mass float64, claim gibbsIdentity) Property
 		ev.Instance = fmt.Sprintf("|H| = %d; %s", m, ev.Instance)
 		if m > 6 {
 			ev.Instance = fmt.Sprintf("|H| = %d, prior mass %.17g, losses in [%g, %g], T = %d, τ = %g; p checked in order: random, point mass at h = %d, q_0, q_T",
-				m, sum(prior), slices.Min(losses), slices.Max(losses), T, sum(steps), h)
+				m, numeric.Sum(prior), slices.Min(losses), slices.Max(losses), T, numeric.Sum(steps), h)
 		}
-		ev.Metrics = map[string]float64{"hypotheses": float64(m), "T": float64(T), "log10_tau": math.Log10(sum(steps))}
+		ev.Metrics = map[string]float64{"hypotheses": float64(m), "T": float64(T), "log10_tau": math.Log10(numeric.Sum(steps))}
 		return ev
 	}
 }
@@ -215,7 +215,7 @@ func gibbsEvidence(eg GibbsEGMethod, prior, losses, steps, pRandom []float64, h 
 		ev.Add(Eq("output length", -1, float64(len(q)), float64(m)))
 		return ev
 	}
-	tau := sum(steps)
+	tau := numeric.Sum(steps)
 	_, logqs := algorithms.GibbsPosterior(prior, losses, tau)
 	minL, maxL := slices.Min(losses), slices.Max(losses)
 
@@ -268,7 +268,7 @@ func gibbsEvidence(eg GibbsEGMethod, prior, losses, steps, pRandom []float64, h 
 	eq, eqScale := expect(q)
 	kq0 := algorithms.KLLog(q, logq0)
 	// The generalised KL Σ[p log(p/q) − p + q] carries the masses Σp + Σq as terms.
-	massQ, massQ0 := sum(q), sum(prior)
+	massQ, massQ0 := numeric.Sum(q), numeric.Sum(prior)
 	ev.Add(Eq("step 2 KL to the prior", -1, kq0, -tau*eq-logZ, kq0, massQ, massQ0, tau*eqScale, logZScale))
 
 	point := make([]float64, m)
@@ -277,7 +277,7 @@ func gibbsEvidence(eg GibbsEGMethod, prior, losses, steps, pRandom []float64, h 
 		ep, epScale := expect(p)
 		kpq := algorithms.KLLog(p, logq)
 		kp0 := algorithms.KLLog(p, logq0)
-		massP := sum(p)
+		massP := numeric.Sum(p)
 		ev.Add(Eq("step 3 change of reference", -1, kp0-kpq, -tau*ep-logZ, kp0, kpq, 2*massP, massQ, massQ0, tau*epScale, logZScale))
 		// The KLs are accurate relative to their terms, but log q_T itself carries the
 		// rounding of T log-domain updates, ~T·ε·τ(max L̂ − min L̂), which reaches the claim

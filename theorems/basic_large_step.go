@@ -198,10 +198,8 @@ func lstepDivergentControl(t *rapid.T, gd GDMethod) Evidence {
 func lstepEvidenceDraw(t *rapid.T, gd GDMethod, f generators.Instance, x0 []float64, eta float64, T int, claim lstepClaimFunc, schedule string) Evidence {
 	steps := lstepConstant(eta, T)
 	tr := gd(f, x0, steps)
-	if tr.T() != T {
-		ev := Evidence{Horizon: T}
-		ev.Add(Eq("trajectory length", -1, float64(tr.T()), float64(T)))
-		return ev
+	if q, bad := lengthMismatch(tr.T(), T); bad {
+		return Evidence{Horizon: T, Steps: []Inequality{q}}
 	}
 	z, zkind := generators.DrawReference(t, f, x0, tr.Final(), eta*float64(T))
 	ev := lstepEvidenceFrom(f, tr, eta, T, z, claim)
@@ -249,8 +247,8 @@ func lstepConstant(eta float64, T int) []float64 {
 // equal values: there the check is as sharp as double precision allows, and no sharper.
 func lstepEvidenceFrom(f generators.Instance, tr *algorithms.Trajectory, eta float64, T int, z []float64, claim lstepClaimFunc) Evidence {
 	ev := Evidence{Horizon: T}
-	if tr.T() != T {
-		ev.Add(Eq("trajectory length", -1, float64(tr.T()), float64(T)))
+	if q, bad := lengthMismatch(tr.T(), T); bad {
+		ev.Add(q)
 		return ev
 	}
 	L := f.Smoothness()

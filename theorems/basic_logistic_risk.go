@@ -299,8 +299,8 @@ func lgrEvidence(gd GDMethod, X *mat.Dense, star []float64, R float64, steps []f
 			return discard(err)
 		}
 		tr := gd(f, make([]float64, d), steps)
-		if tr.T() != T {
-			ev.Add(Eq("trajectory length", -1, float64(tr.T()), float64(T)))
+		if q, bad := lengthMismatch(tr.T(), T); bad {
+			ev.Add(q)
 			return ev
 		}
 		thT := tr.Final()

@@ -209,10 +209,7 @@ func lsrDF(X *mat.Dense, lambda float64) (float64, bool) {
 		return math.NaN(), false
 	}
 	top := math.Max(math.Abs(vals[0]), math.Abs(vals[d-1]))
-	var frob2 float64
-	for i := 0; i < n; i++ {
-		frob2 += numeric.Norm2Sq(X.RawRowView(i))
-	}
+	frob2 := numeric.FrobNorm2(X)
 	form := numeric.MulUp(float64(n+2)*numeric.Eps, numeric.DivUp(frob2, float64(n)))
 	terms := make([]float64, d)
 	for j, s := range vals {
@@ -310,8 +307,8 @@ func lsrEvidence(gd GDMethod, X *mat.Dense, star []float64, sigma float64, steps
 			return discard(err)
 		}
 		tr := gd(f, make([]float64, d), steps)
-		if tr.T() != T {
-			ev.Add(Eq("trajectory length", -1, float64(tr.T()), float64(T)))
+		if q, bad := lengthMismatch(tr.T(), T); bad {
+			ev.Add(q)
 			return ev
 		}
 		thT := tr.Final()

@@ -415,7 +415,7 @@ func mdProperty(md MDMethod, kinds []string, muFactor float64, claim mdClaimFunc
 			zkind string
 		)
 		if drawZ == nil { // C = R^d
-			z, zkind = generators.DrawReference(t, f, x0, tr.Final(), sum(steps))
+			z, zkind = generators.DrawReference(t, f, x0, tr.Final(), numeric.Sum(steps))
 		} else {
 			z, zkind = drawZ(t, tr.Final())
 		}
@@ -607,7 +607,7 @@ func mdSimplexShrink(f generators.Instance, x0, steps []float64, l1 float64) flo
 	f.Grad(g, x0)
 	G := numeric.NormInf(g) + 2*l1
 	budget := float64(mdSimplexLogFloor) + math.Log(slices.Min(x0))
-	need := 2 * G * sum(steps)
+	need := 2 * G * numeric.Sum(steps)
 	if !(need > budget) {
 		return 1
 	}
@@ -620,8 +620,8 @@ func mdSimplexShrink(f generators.Instance, x0, steps []float64, l1 float64) flo
 func mdEvidenceFrom(s *mdSetup, tr *algorithms.Trajectory, steps, z []float64, claim mdClaimFunc) Evidence {
 	T := len(steps)
 	ev := Evidence{Horizon: T}
-	if tr.T() != T {
-		ev.Add(Eq("trajectory length", -1, float64(tr.T()), float64(T)))
+	if q, bad := lengthMismatch(tr.T(), T); bad {
+		ev.Add(q)
 		return ev
 	}
 	f, psi, L := s.f, s.psi, s.L
@@ -732,7 +732,7 @@ func mdEvidenceFrom(s *mdSetup, tr *algorithms.Trajectory, steps, z []float64, c
 		optScale += oScale
 		mx = my
 	}
-	tau := sum(steps)
+	tau := numeric.Sum(steps)
 	fT, sT := value(f, tr.Final())
 	d0, dT := psi.Divergence(z, tr.Iterates[0]), psi.Divergence(z, tr.Final())
 	s0 := dScale(d0, z, tr.Iterates[0], mz, mag(tr.Iterates[0]))

@@ -634,7 +634,8 @@ func bsgdEvidence(sgd SGDMethod, f bsgdProblem, x0, steps, z []float64, regime s
 		}
 	}
 	if badLength >= 0 {
-		ev.Add(Eq("trajectory length", -1, float64(badLength), float64(T)))
+		q, _ := lengthMismatch(badLength, T)
+		ev.Add(q)
 		return ev
 	}
 	if len(paths) == 0 {
@@ -709,7 +710,9 @@ func bsgdEvidence(sgd SGDMethod, f bsgdProblem, x0, steps, z []float64, regime s
 	q, _, _ := bsgdStatLe("step 5 regret form", -1, paths, exact, zq,
 		func(p *bsgdPath) float64 { return regret(p) + final(p)/2 },
 		func(p *bsgdPath) float64 { return d0/2 + stepGradSq(p)/2 },
-		func(p *bsgdPath) float64 { return regretS(p) + finalS(p)/2 + d0/2 + stepGradSq(p)/2 + sum(p.rep)/2 })
+		func(p *bsgdPath) float64 {
+			return regretS(p) + finalS(p)/2 + d0/2 + stepGradSq(p)/2 + numeric.Sum(p.rep)/2
+		})
 	ev.Add(q)
 	// Jensen holds path by path (f convex), so its sample means satisfy it exactly.
 	ev.Add(Le("step 6 Jensen", -1,
@@ -726,7 +729,7 @@ func bsgdEvidence(sgd SGDMethod, f bsgdProblem, x0, steps, z []float64, regime s
 		func(p *bsgdPath) float64 { return p.avg - fz + final(p)/(2*tau) },
 		claimRHS,
 		func(p *bsgdPath) float64 {
-			return p.avgS + sz + finalS(p)/(2*tau) + d0/(2*tau) + stepGradSq(p)/(2*tau) + sum(p.rep)/(2*tau)
+			return p.avgS + sz + finalS(p)/(2*tau) + d0/(2*tau) + stepGradSq(p)/(2*tau) + numeric.Sum(p.rep)/(2*tau)
 		})
 	ev.Add(c)
 	mc := 0.0
