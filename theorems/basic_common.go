@@ -1,6 +1,7 @@
 package theorems
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/implicitreg/verify/generators"
@@ -59,3 +60,23 @@ func underflows(sq, maxAbs float64) bool {
 func lengthMismatch(got, T int) (q Inequality, bad bool) {
 	return Eq("trajectory length", -1, float64(got), float64(T)), got != T
 }
+
+// underflowDecides returns a discard reason when an inequality's terms are so small that
+// underflow may decide it: about ops operations stand behind each term, each with an absolute
+// error up to 2^-1074 once below 2^-1022, amplified afterwards by at most amp (the largest
+// factor — τ², 1/τ, η_t² — the proof multiplies a term by). A step is judged only when its
+// scale exceeds that floor by 2^60; a zero scale with unequal sides means its terms underflowed
+// to 0.
+func underflowDecides(ev *Evidence, ops int, amp float64) string {
+	floor := 0x1p-1074 * float64(ops+8) * amp
+	for _, q := range ev.Steps {
+		if (q.Scale > 0 || q.LHS != q.RHS) && q.Scale*0x1p-60 < floor {
+			return fmt.Sprintf("terms near underflow: %s has scale %.3g against an underflow floor %.3g", q.Step, q.Scale, floor)
+		}
+	}
+	return ""
+}
+
+// riskAmplification is the largest factor the risk theorems multiply a term by:
+// max(1, τ², 1/τ) (vᵀM⁻¹v ≤ τ‖v‖², ‖Δ‖²/τ, η_t ≤ τ).
+func riskAmplification(tau float64) float64 { return math.Max(1, math.Max(tau*tau, 1/tau)) }

@@ -361,7 +361,7 @@ func lgrEvidence(gd GDMethod, X *mat.Dense, star []float64, R float64, steps []f
 	}
 	klScale /= float64(lgrDraws)
 	ev.Add(Le(ClaimStep, -1, mean-zq*se, bound, klScale, tau*R*R/(opt.claimDen*nf), star2/(2*tau)))
-	if reason := lgrUnderflow(&ev, n*d+T, tau); reason != "" {
+	if reason := underflowDecides(&ev, n*d+T, riskAmplification(tau)); reason != "" {
 		return Discarded(reason)
 	}
 	ev.Metrics = map[string]float64{
@@ -375,19 +375,6 @@ func lgrEvidence(gd GDMethod, X *mat.Dense, star []float64, R float64, steps []f
 		"tau":             tau,
 	}
 	return ev
-}
-
-// lgrUnderflow returns a discard reason when an inequality's terms are so small that
-// underflow may decide it (see bsgdUnderflow), with amplification max(1, τ², 1/τ).
-func lgrUnderflow(ev *Evidence, ops int, tau float64) string {
-	amp := math.Max(1, math.Max(tau*tau, 1/tau))
-	floor := 0x1p-1074 * float64(ops+8) * amp
-	for _, q := range ev.Steps {
-		if (q.Scale > 0 || q.LHS != q.RHS) && q.Scale*0x1p-60 < floor { // a zero scale with unequal sides: its terms underflowed to 0
-			return fmt.Sprintf("terms near underflow: %s has scale %.3g against an underflow floor %.3g", q.Step, q.Scale, floor)
-		}
-	}
-	return ""
 }
 
 func lgrDescribe(X *mat.Dense) string {

@@ -389,7 +389,7 @@ func lsrEvidence(gd GDMethod, X *mat.Dense, star []float64, sigma float64, steps
 	ev.Add(Le("step 5 in expectation", -1, mnorm, bound, mnorm, 4*sigma2*df/nf, 2*star2/tau))
 	c := claim(risk, sigma2, df, nf, star2, tau)
 	ev.Add(c)
-	if reason := lsrUnderflow(&ev, n*d+T, tau); reason != "" {
+	if reason := underflowDecides(&ev, n*d+T, riskAmplification(tau)); reason != "" {
 		return Discarded(reason)
 	}
 	ev.Metrics = map[string]float64{
@@ -409,19 +409,4 @@ func lsrFrob2(a *mat.Dense) float64 {
 		terms[i] = numeric.Norm2Sq(a.RawRowView(i))
 	}
 	return numeric.Sum(terms)
-}
-
-// lsrUnderflow returns a discard reason when an inequality's terms are so small that
-// underflow may decide it (see bsgdUnderflow): about ops operations behind each term, each
-// with an absolute error up to 2^-1074 once below 2^-1022, amplified afterwards by at most
-// max(1, τ², 1/τ) (vᵀM⁻¹v ≤ τ‖v‖², ‖Δ‖²/τ, η_t ≤ τ).
-func lsrUnderflow(ev *Evidence, ops int, tau float64) string {
-	amp := math.Max(1, math.Max(tau*tau, 1/tau))
-	floor := 0x1p-1074 * float64(ops+8) * amp
-	for _, q := range ev.Steps {
-		if (q.Scale > 0 || q.LHS != q.RHS) && q.Scale*0x1p-60 < floor { // a zero scale with unequal sides: its terms underflowed to 0
-			return fmt.Sprintf("terms near underflow: %s has scale %.3g against an underflow floor %.3g", q.Step, q.Scale, floor)
-		}
-	}
-	return ""
 }

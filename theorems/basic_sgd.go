@@ -736,7 +736,12 @@ func bsgdEvidence(sgd SGDMethod, f bsgdProblem, x0, steps, z []float64, regime s
 	if !exact {
 		mc = 1
 	}
-	if reason := bsgdUnderflow(&ev, f.N()*f.Dim()+f.Dim()+T, steps, tau); reason != "" {
+	// Underflow is amplified by at most max(1, 1/τ, η_t²) here.
+	amp := math.Max(1, 1/tau)
+	for _, eta := range steps {
+		amp = math.Max(amp, eta*eta)
+	}
+	if reason := underflowDecides(&ev, f.N()*f.Dim()+f.Dim()+T, amp); reason != "" {
 		return Discarded(reason)
 	}
 	ev.Metrics = map[string]float64{
@@ -749,25 +754,4 @@ func bsgdEvidence(sgd SGDMethod, f bsgdProblem, x0, steps, z []float64, regime s
 		"z_quantile":         zq,
 	}
 	return ev
-}
-
-// bsgdUnderflow returns a discard reason when some inequality's terms are so small that
-// underflow, not rounding, may decide it. A product or sum landing below 2^-1022 has an
-// absolute error up to 2^-1074 instead of a relative one; each of the about ops operations
-// behind a term can contribute one, amplified afterwards by at most max(1, η_max², 1/τ) (the
-// largest factor a raw quantity is multiplied by). When that floor is not negligible (2^-60)
-// against an inequality's scale, the relative tolerance model does not apply: the instance
-// lives at the edge of the floating-point range and is discarded rather than judged.
-func bsgdUnderflow(ev *Evidence, ops int, steps []float64, tau float64) string {
-	amp := math.Max(1, 1/tau)
-	for _, eta := range steps {
-		amp = math.Max(amp, eta*eta)
-	}
-	floor := 0x1p-1074 * float64(ops+8) * amp
-	for _, q := range ev.Steps {
-		if (q.Scale > 0 || q.LHS != q.RHS) && q.Scale*0x1p-60 < floor { // a zero scale with unequal sides: its terms underflowed to 0
-			return fmt.Sprintf("terms near underflow: %s has scale %.3g against an underflow floor %.3g", q.Step, q.Scale, floor)
-		}
-	}
-	return ""
 }
