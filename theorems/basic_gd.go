@@ -236,10 +236,10 @@ func gdEvidenceFrom(f generators.Instance, tr *algorithms.Trajectory, steps, z [
 	g := make([]float64, f.Dim())
 	fz, sz := value(f, z)
 	var sumEtaF, sumEtaFScale float64
+	ft, st := value(f, tr.Iterates[0]) // f(θ_t), carried over from the previous step
 	for t := 0; t < T; t++ {
 		th, next, eta := tr.Iterates[t], tr.Iterates[t+1], steps[t]
 		f.Grad(g, th)
-		ft, st := value(f, th)
 		fn, sn := value(f, next)
 		gg := numeric.Norm2Sq(g)
 		inner, innerScale := dotDiff(g, th, z)
@@ -257,9 +257,10 @@ func gdEvidenceFrom(f generators.Instance, tr *algorithms.Trajectory, steps, z [
 		)
 		sumEtaF += eta * fn
 		sumEtaFScale += eta * sn
+		ft, st = fn, sn
 	}
 	tau := numeric.Sum(steps)
-	fT, sT := value(f, tr.Final())
+	fT, sT := ft, st // f(θ_T), from the last step
 	d0, dT := numeric.Dist2Sq(tr.Iterates[0], z), numeric.Dist2Sq(tr.Final(), z)
 	ev.Add(
 		Le("step 5 regret form", -1, sumEtaF-tau*fz, d0/2-dT/2, sumEtaFScale, tau*sz, d0/2, dT/2).WithSlack(gdUnderflow*(2*tau+1)),
