@@ -245,9 +245,10 @@ func (tl *tally) experiment(exp theorems.Experiment, cfg Config) {
 	ev, perr := evalExample(theorems.Example{Run: func() theorems.Evidence {
 		return exp(theorems.ExperimentConfig{Profile: cfg.Profile, Seed: cfg.Seed})
 	}})
-	metrics := ev.Metrics
-	ev.Metrics = nil
+	metrics, tables := ev.Metrics, ev.Tables
+	ev.Metrics, ev.Tables = nil, nil
 	tl.observe(ev, perr, "experiment")
+	tl.tables = append(tl.tables, tables...)
 	for k, v := range metrics {
 		tl.raw[k] = v
 	}
@@ -289,6 +290,7 @@ type tally struct {
 	worstInstance                        string // the instance closest to violating the claim
 	metrics                              map[string][]float64
 	raw                                  map[string]float64 // experiment metrics, reported as is
+	tables                               []theorems.Table   // experiment detail tables
 
 	failure   *theorems.Evidence // latest failing evidence (minimal after shrinking)
 	failVerd  theorems.Verdict
@@ -418,6 +420,7 @@ func (tl *tally) fill(res *Result, rec *recorder) {
 	for k, v := range tl.raw {
 		res.Metrics[k] = Num(v)
 	}
+	res.Tables = tl.tables
 	switch {
 	case tl.panicked != "":
 		res.Status = StatusError

@@ -1,5 +1,7 @@
 package checks
 
+import "github.com/implicitreg/verify/theorems"
+
 // Status values of a theorem result (DESIGN.md, JSON schema).
 const (
 	StatusHolds        = "holds"
@@ -49,7 +51,9 @@ type Result struct {
 	Message        string          `json:"message,omitempty"`
 	DiscardReasons map[string]int  `json:"discard_reasons,omitempty"`
 	Metrics        map[string]Num  `json:"metrics"`
-	ElapsedMS      int64           `json:"elapsed_ms"`
+	// Tables are the experiment's detail tables (omitted when there are none).
+	Tables    []theorems.Table `json:"tables,omitempty"`
+	ElapsedMS int64            `json:"elapsed_ms"`
 }
 
 // ControlResult is the verdict on one negative control: it must be caught.

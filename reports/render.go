@@ -112,6 +112,32 @@ func writeTables(w io.Writer, rep *checks.Report, markdown bool) error {
 		}
 	}
 	writeDetails(w, rep, markdown)
+	return writeDetailTables(w, rep, markdown)
+}
+
+// writeDetailTables prints each result's detail tables (an experiment's gap table, the
+// paper's numbers next to ours) under its title.
+func writeDetailTables(w io.Writer, rep *checks.Report, markdown bool) error {
+	for _, r := range rep.Results {
+		for _, tb := range r.Tables {
+			fmt.Fprintln(w)
+			if markdown {
+				fmt.Fprintf(w, "**%s: %s**\n\n", r.Theorem, tb.Title)
+			} else {
+				fmt.Fprintf(w, "%s: %s\n", r.Theorem, tb.Title)
+			}
+			t := newTable(w, markdown)
+			t.Header(toAny(tb.Header)...)
+			for _, row := range tb.Rows {
+				if err := t.Append(row); err != nil {
+					return err
+				}
+			}
+			if err := t.Render(); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/implicitreg/verify/checks"
 	"github.com/implicitreg/verify/reports"
+	"github.com/implicitreg/verify/theorems"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -32,6 +33,10 @@ func sampleReport() *checks.Report {
 				Replay: "verify replay basic-inequality/gd-large-step --seed 42", Metrics: map[string]checks.Num{}},
 			{Theorem: "sco/rerm-fails", Family: "sco", Kind: "exact", Source: "derived", Status: "not-encoded",
 				Message: "not yet encoded", Metrics: map[string]checks.Num{}},
+			{Theorem: "low-rank/depth", Family: "low-rank", Kind: "empirical", Source: "quoted", Status: "holds",
+				Checks: 1, Replay: "verify replay low-rank/depth --seed 42", Metrics: map[string]checks.Num{"erank_depth3_mean": 5.01},
+				Tables: []theorems.Table{{Title: "ours next to the paper's", Header: []string{"depth", "erank", "paper erank"},
+					Rows: [][]string{{"2", "8.10", "6.6–10.1"}, {"3", "5.01", "≈ 5"}}}}},
 		},
 		Controls: []checks.ControlResult{
 			{Theorem: "basic-inequality/gd", Control: "step-above-1/L", Breaks: "hypothesis", Caught: true, Checks: 1, Violations: 1, FailingStep: "step 1 descent"},

@@ -91,6 +91,16 @@ type Evidence struct {
 	Instance string
 	// Metrics are per-instance numbers worth aggregating (estimates, confidence bounds).
 	Metrics map[string]float64
+	// Tables are detail tables an experiment reports beside its metrics (a gap table, the
+	// paper's numbers next to ours); reports print them under the violation table.
+	Tables []Table
+}
+
+// Table is a detail table of an experiment: a title, column names and rows of cells.
+type Table struct {
+	Title  string     `json:"title"`
+	Header []string   `json:"header"`
+	Rows   [][]string `json:"rows"`
 }
 
 // Add appends inequalities in order.

@@ -539,6 +539,14 @@ func scoRERMExperiment(cache *scoCache, sgd SCOAxisSGDMethod) Experiment {
 		mt["delta"] = scoDeltaTable
 		mt["uncertified_solves"] = float64(g.uncertified)
 		mt["solves"] = float64(g.solves)
+		gapTable := Table{
+			Title:  fmt.Sprintf("gap per regulariser family and n: the worst λ of the grid and the menu instance that maximises the gap there (derived construction, δ = %g)", scoDeltaTable),
+			Header: SCOGapTableHeader(),
+		}
+		for _, row := range g.rows {
+			gapTable.Rows = append(gapTable.Rows, row.Cells())
+		}
+		ev.Tables = append(ev.Tables, gapTable)
 		for _, row := range g.rows {
 			pre := fmt.Sprintf("%s_n%d_", row.Family, row.N)
 			mt[pre+"worst_lambda"] = row.WorstLambda
