@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -156,14 +157,16 @@ func NewSensing(A []*mat.Dense, y []float64, weight float64) (*Sensing, error) {
 // Dims returns (rows, cols).
 func (s *Sensing) Dims() (rows, cols int) { return s.rows, s.cols }
 
+// residual returns ⟨A_k, W⟩ − y_k.
 func (s *Sensing) residual(k int, W *mat.Dense) float64 {
 	a, w := s.A[k].RawMatrix(), W.RawMatrix()
+	if a.Stride == s.cols && w.Stride == s.cols { // contiguous: one dot product
+		n := s.rows * s.cols
+		return floats.Dot(a.Data[:n], w.Data[:n]) - s.Y[k]
+	}
 	var d float64
 	for i := 0; i < s.rows; i++ {
-		ar, wr := a.Data[i*a.Stride:i*a.Stride+s.cols], w.Data[i*w.Stride:i*w.Stride+s.cols]
-		for j, x := range ar {
-			d += x * wr[j]
-		}
+		d += floats.Dot(a.Data[i*a.Stride:i*a.Stride+s.cols], w.Data[i*w.Stride:i*w.Stride+s.cols])
 	}
 	return d - s.Y[k]
 }
@@ -187,11 +190,13 @@ func (s *Sensing) Grad(dst, W *mat.Dense) float64 {
 		r := s.residual(k, W)
 		t += r * r
 		ar, c := a.RawMatrix(), s.Weight*r
+		if ar.Stride == s.cols && d.Stride == s.cols {
+			n := s.rows * s.cols
+			floats.AddScaled(d.Data[:n], c, ar.Data[:n])
+			continue
+		}
 		for i := 0; i < s.rows; i++ {
-			src, out := ar.Data[i*ar.Stride:i*ar.Stride+s.cols], d.Data[i*d.Stride:i*d.Stride+s.cols]
-			for j, x := range src {
-				out[j] += c * x
-			}
+			floats.AddScaled(d.Data[i*d.Stride:i*d.Stride+s.cols], c, ar.Data[i*ar.Stride:i*ar.Stride+s.cols])
 		}
 	}
 	return s.Weight / 2 * t
