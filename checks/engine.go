@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -31,6 +32,11 @@ type Config struct {
 	Parallel int
 	// Progress, when set, is called after each theorem or control finishes.
 	Progress func(done, total int, label string)
+	// Shard, when set, checks random instances by index (shard.go): every one of the run's
+	// Checks instances is counted (a discard is not replaced, a violation does not stop the
+	// search), and only part K of N of them runs here; {1, 1} is the whole run. Nil: rapid's
+	// own loop (Checks valid instances, stop at the first failure).
+	Shard *Shard
 }
 
 // Profiles and their default number of checks per theorem.
@@ -58,6 +64,8 @@ func Run(ctx context.Context, ths []*theorems.Theorem, cfg Config) *Report {
 			}
 		}
 	}
+	plan := newShardPlan(ths, cfg) // nil unless cfg.Shard: then keep this shard's jobs only
+	jobs = slices.DeleteFunc(jobs, func(jb job) bool { return !plan.runs(jb.th, jb.ctl) })
 	results := make([]*Result, len(jobs))
 	controls := make([]*ControlResult, len(jobs))
 
@@ -104,6 +112,7 @@ func Run(ctx context.Context, ths []*theorems.Theorem, cfg Config) *Report {
 					c = &cr
 					label += " control " + cr.Control
 				}
+				plan.mark(r, c, jb.th, jb.ctl)
 				mu.Lock()
 				results[i], controls[i] = r, c
 				done++
@@ -131,6 +140,7 @@ func Run(ctx context.Context, ths []*theorems.Theorem, cfg Config) *Report {
 		}
 	}
 	rep.Interrupted = done < len(jobs)
+	plan.finish(rep)
 	if rep.Results == nil {
 		rep.Results = []Result{}
 	}
@@ -186,6 +196,9 @@ func checkTheorem(th *theorems.Theorem, cfg Config) Result {
 		return res
 	}
 	res.Replay = ReplayCommand(th.ID, cfg)
+	if cfg.Shard != nil {
+		return checkInstances(th, cfg, res, start)
+	}
 	tl := newTally(th.Tolerance)
 	tl.examples(th.Examples)
 	rec := &recorder{name: "verify/" + th.ID}

@@ -23,6 +23,8 @@ type Report struct {
 	Controls []ControlResult `json:"controls"`
 	// Interrupted is set when the run was stopped (Ctrl-C) before every theorem finished.
 	Interrupted bool `json:"interrupted,omitempty"`
+	// Campaign is set in the report of one shard of a run (--shard K/N; see shard.go).
+	Campaign *Campaign `json:"campaign,omitempty"`
 }
 
 // Result is the verdict on one theorem.
@@ -54,6 +56,8 @@ type Result struct {
 	// Tables are the experiment's detail tables (omitted when there are none).
 	Tables    []theorems.Table `json:"tables,omitempty"`
 	ElapsedMS int64            `json:"elapsed_ms"`
+	// Shard is what `verify merge` needs from a shard's row (only with --shard).
+	Shard *ShardRow `json:"shard,omitempty"`
 }
 
 // ControlResult is the verdict on one negative control: it must be caught.
@@ -67,6 +71,8 @@ type ControlResult struct {
 	FailingStep    string          `json:"failing_step"`
 	Counterexample *Counterexample `json:"counterexample"`
 	Message        string          `json:"message,omitempty"`
+	// Shard is what `verify merge` needs from a shard's row (only with --shard).
+	Shard *ShardRow `json:"shard,omitempty"`
 }
 
 // Counterexample is a failing instance: its labelled draws (as rapid logged them), the

@@ -113,7 +113,8 @@ func TestDmfDrawRunRanges(t *testing.T) {
 				rt.Fatalf("factor %d×%d", r, c)
 			}
 		}
-		if v := d.eta * d.lambda; !(v >= 1e-6 && v <= 10) {
+		// η = v/Λ is rounded, and so is ηΛ: allow each its half ulp.
+		if v := d.eta * d.lambda; !(v >= 1e-6*(1-0x1p-51) && v <= 10*(1+0x1p-51)) {
 			rt.Fatalf("ηΛ = %g outside [1e-6, 10]", v)
 		}
 		if d.startKind == dmfStartBalanced {

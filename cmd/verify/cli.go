@@ -35,18 +35,34 @@ Usage:
   verify explain ID
   verify run     [ID|FAMILY ...] [--profile quick|ci|paper] [--checks N] [--seed S]
                  [--format table|markdown|csv|json] [--out FILE] [--controls] [--parallel N]
+                 [--shard K/N] [--algorithm-cmd CMD [--algorithm-timeout D]]
   verify replay  ID --seed S [--profile P] [--checks N] [--format F]
+  verify probe   ID --vary NAME=FROM:TO[:STEPS] [--checks N] [--seed S] [--format F] [--out FILE]
+  verify merge   FILE... [--format F] [--out FILE]
+  verify prove   ID [--steps LIST | --constant η --T N] [--L L] [--seed S]
+  verify report  [ID|FAMILY ...] [--out DIR] [--profile quick|ci|paper] [--seed S]
 
 Commands:
   list     every theorem of the catalogue, encoded or not, with its kind and source
   explain  one theorem's statement, hypotheses, proof steps, tolerance and controls
   run      check theorems (all encoded ones by default) and print the violation table
   replay   re-run one theorem exactly as a report's replay column says, with full details
+  probe    sweep one hypothesis parameter (e.g. the step as a multiple of 1/L): violation rate
+           and worst margin per value, and the shrunk counterexample at the boundary
+  merge    combine the JSON reports of the shards of one run (run --shard K/N) into the
+           report of the whole run
+  prove    prove a gradient-descent claim for every L-smooth convex function with an exact
+           certificate, or show a counterexample (verify prove --help lists the claims)
+  report   run the catalogue with its controls and write DIR/README.md (tables, the paper's
+           numbers next to ours, figures) and DIR/figures/*.svg, *.png (default DIR reports/)
 
 Reading the table: a row per theorem. status is holds, violated, inconclusive, error or
 not-encoded; worst margin is max (lhs − rhs)/scale of the conclusion over all checks (≤ 0
 holds); tightness near 1 means some instance nearly attains the bound; failing step names the
-first proof step that failed, and replay reproduces the run.
+first proof step that failed, and replay reproduces the run. Every one of the --checks random
+instances is counted (checks + discarded = --checks + explicit examples): a discarded draw is
+not replaced and violations counts every violating instance; the counterexample is the first,
+shrunk. So N shards (--shard K/N, same --seed) merge into exactly the whole run.
 
 Exit status: 0 everything holds (and every control is caught, with --controls);
 1 a violation, a failed claim, or a control not caught; 2 bad usage or input.
@@ -56,6 +72,11 @@ Examples:
   verify run basic-inequality --controls       # one family, negative controls too
   verify run basic-inequality/gd --seed 5 --format json --out gd.json
   verify replay basic-inequality/gd --seed 5
+  verify probe basic-inequality/gd --vary step=0.5:3:11 --seed 1
+  verify run basic-inequality --seed 7 --shard 2/4 --format json --out shard-2.json
+  verify merge shard-*.json
+  verify run basic-inequality/gd --algorithm-cmd 'python3 gd.py'   # your own optimiser
+  verify report --out reports/ --seed 1        # regenerate reports/README.md and its figures
 `
 
 // usageError is bad input: it is printed with a hint and exits 2.
@@ -84,11 +105,19 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		code, err = cmdRun(rest, stdout, stderr, false)
 	case "replay":
 		code, err = cmdRun(rest, stdout, stderr, true)
+	case "prove":
+		code, err = cmdProve(rest, stdout, stderr)
+	case "probe":
+		code, err = cmdProbe(rest, stdout, stderr)
+	case "merge":
+		code, err = cmdMerge(rest, stdout, stderr)
+	case "report":
+		code, err = cmdReport(rest, stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q (want list, explain, run or replay)", cmd)
+		err = usagef("unknown command %q (want list, explain, run, replay, prove, probe, merge or report)", cmd)
 	}
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -189,6 +218,8 @@ func cmdRun(args []string, stdout, stderr io.Writer, replay bool) (int, error) {
 	out := fs.String("out", "", "write the report to FILE (atomically) instead of standard output")
 	controls := fs.Bool("controls", false, "also run each theorem's negative controls; each must be caught")
 	parallel := fs.Int("parallel", 0, "theorems checked at once (default: every core)")
+	shardFlag := fs.String("shard", "", "run only shard `K/N` (1 ≤ K ≤ N) of the run, split deterministically by --seed; combine the JSON reports with verify merge")
+	algo := addAlgorithmFlags(fs)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -213,6 +244,10 @@ func cmdRun(args []string, stdout, stderr io.Writer, replay bool) (int, error) {
 	case replay && len(pos) != 1:
 		return exitUsage, usagef("replay takes exactly one theorem ID, got %d", len(pos))
 	}
+	shard, err := shardConfig(*shardFlag, seedSet, replay)
+	if err != nil {
+		return exitUsage, err
+	}
 	if *nChecks == 0 {
 		*nChecks = def
 	}
@@ -232,10 +267,21 @@ func cmdRun(args []string, stdout, stderr io.Writer, replay bool) (int, error) {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	ths, closeAlgo, err := algo.theorems(ctx, ths, pos, *parallel)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer closeAlgo()
 	prog := newProgress(stderr)
-	cfg := checks.Config{Profile: *profile, Checks: *nChecks, Seed: *seed, Controls: *controls, Parallel: *parallel, Progress: prog.update}
+	cfg := checks.Config{Profile: *profile, Checks: *nChecks, Seed: *seed, Controls: *controls, Parallel: *parallel, Progress: prog.update, Shard: shard}
 	rep := checks.Run(ctx, ths, cfg)
+	if *shardFlag == "" { // the whole run: no campaign bookkeeping in its report
+		checks.Unshard(rep)
+	}
 	prog.finish()
+	if err := algo.finish(rep, stderr); err != nil {
+		return exitUsage, err
+	}
 	if rep.Interrupted {
 		fmt.Fprintln(stderr, "verify: interrupted; printing the finished rows")
 	}
