@@ -11,8 +11,9 @@ import (
 // flags only. The engine sets them around a run, under one lock, and restores them after, so
 // a CLI run is reproducible from --seed and a run inside `go test` neither writes fail files
 // for controls (which are meant to fail) nor disturbs the user's -rapid.* flags for the
-// properties that run through rapid.MakeCheck.
-var rapidFlagsMu sync.Mutex
+// properties that run through rapid.MakeCheck (which hold the read lock while rapid reads the
+// flags, so that a parallel test running the engine cannot change them mid-run).
+var rapidFlagsMu sync.RWMutex
 
 // rapidReady makes rapid usable outside `go test`: rapid calls testing.Short, which panics
 // unless the testing flags are registered and the command line parsed.

@@ -35,7 +35,12 @@ func TheoremTest(t *testing.T, th *theorems.Theorem) {
 		})
 	}
 	if th.Property != nil {
-		t.Run("property", rapid.MakeCheck(PropertyCheck(th)))
+		check := rapid.MakeCheck(PropertyCheck(th))
+		t.Run("property", func(t *testing.T) {
+			rapidFlagsMu.RLock()
+			defer rapidFlagsMu.RUnlock()
+			check(t)
+		})
 	}
 	if th.Experiment != nil {
 		t.Run("experiment", func(t *testing.T) {
