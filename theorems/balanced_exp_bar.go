@@ -189,7 +189,7 @@ func barExperiment(m BalancedExpMethods) Experiment {
 		seeds := make([]barSeed, p.seeds)
 		// Finding (job p.seeds): NOP without noise, deterministic.
 		var findSAM, findNBAR, findOBAR, findSGD bxRun
-		bxParallel(p.seeds+1, func(s int) {
+		parallelFor(p.seeds+1, func(s int) {
 			if s == p.seeds {
 				fn := bxNOP(0, bxData{})
 				only := []int{0}

@@ -160,7 +160,7 @@ func drExperiment(m BalancedExpMethods, data drData) Experiment {
 		}
 		quads := make([]drQuad, p.seeds)
 		var zeroOP, zeroNOP float64
-		bxParallel(p.seeds+1, func(s int) {
+		parallelFor(p.seeds+1, func(s int) {
 			if s == p.seeds {
 				fo, fn := data(0, bxData{})
 				only := []int{0}

@@ -162,7 +162,7 @@ func spExperiment(m BalancedExpMethods) Experiment {
 		// α = 0 has no noise: one deterministic run of each method (job p.seeds).
 		var zeroSGDOP, zeroSAMOP, zeroSGDNOP, zeroSAMNOP bxRun
 		var zeroID spIdentity
-		bxParallel(p.seeds+1, func(i int) {
+		parallelFor(p.seeds+1, func(i int) {
 			if i == p.seeds {
 				d := bxData{} // no noise: K = 1
 				fo := bxOP(0, d)

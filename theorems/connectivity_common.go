@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"strings"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -120,48 +118,6 @@ func cnTrain(sp cnTrainSpec, rng *rand.Rand, init *algorithms.DeepMF) cnRun {
 }
 
 func (r cnRun) converged() bool { return r.run.Reason == algorithms.StopConverged }
-
-// cnParallel runs fn(0), …, fn(n−1) on up to GOMAXPROCS goroutines; each fn writes only its
-// own outputs. A panic in fn is re-raised in the caller's goroutine.
-func cnParallel(n int, fn func(i int)) {
-	workers := min(n, runtime.GOMAXPROCS(0))
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		next    int
-		panicky any
-	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					mu.Lock()
-					if panicky == nil {
-						panicky = r
-					}
-					mu.Unlock()
-				}
-			}()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				stop := i >= n || panicky != nil
-				mu.Unlock()
-				if stop {
-					return
-				}
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
-	if panicky != nil {
-		panic(panicky)
-	}
-}
 
 // cnRelDist is ‖W − X‖_F/‖X‖_F.
 func cnRelDist(W, X *mat.Dense) float64 {

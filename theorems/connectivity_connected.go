@@ -458,7 +458,7 @@ func cncExperiment(cfg cncExpConfig) Experiment {
 				jobs = append(jobs, job{c, r})
 			}
 		}
-		cnParallel(len(jobs), func(k int) {
+		parallelFor(len(jobs), func(k int) {
 			c, r := jobs[k].class, jobs[k].run
 			cncRunTask(cfg.classes[c], &tasks[c][r], levels, cfg.grad, cnRNG(ec.Seed, cncSalt^uint64(c+1)<<8, r))
 		})

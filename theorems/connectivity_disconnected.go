@@ -668,7 +668,7 @@ func cndExperiment(grad algorithms.DeepMFGradient, cfg cndExpConfig) Experiment 
 	return func(ec ExperimentConfig) Evidence {
 		p := cndProfileOf(ec.Profile)
 		seeds := make([]cndSeed, p.seeds)
-		cnParallel(p.seeds, func(i int) {
+		parallelFor(p.seeds, func(i int) {
 			rng := cnRNG(ec.Seed, cndSalt, i)
 			s := &seeds[i]
 			s.target = cndDrawTarget(rng)

@@ -34,7 +34,7 @@ func BalancednessFigures(m BalancedExpMethods, cfg ExperimentConfig) []Figure {
 	// Job j: problem j/nm (0 OP, 1 NOP), method j%nm. Each job builds its own loss: losses
 	// keep scratch.
 	bs := make([][]float64, 2*nm)
-	bxParallel(2*nm, func(j int) {
+	parallelFor(2*nm, func(j int) {
 		d := bxDraw(cfg.Seed, 0, p.T)
 		alpha := barNoise
 		if j%nm == 0 {

@@ -51,7 +51,7 @@ const fgEnvPoissonRho = 5
 func EnvelopeFigures(gd GDMethod, cfg ExperimentConfig) []Figure {
 	sz := fgEnvSizesOf(cfg.Profile)
 	figs := make([]Figure, 2*len(fgEnvTasks))
-	bxParallel(len(figs), func(j int) {
+	parallelFor(len(figs), func(j int) {
 		task, reg := fgEnvTasks[j/2], j%2
 		n, d := sz.regimes[reg][0], sz.regimes[reg][1]
 		figs[j] = fgEnvPanel(gd, task.key, task.name, task.model, n, d, reg, sz, cfg.Seed)

@@ -95,7 +95,7 @@ func LowRankDepthFigures(grad algorithms.DeepMFGradient, cfg ExperimentConfig) [
 	nuc := make([]fgLRMeasure, sz.seeds)
 	nucNote := make([]string, sz.seeds)
 	// Jobs: the deepest runs first (they take the most steps), nuclear solves last.
-	bxParallel(sz.seeds*nd+sz.seeds, func(j int) {
+	parallelFor(sz.seeds*nd+sz.seeds, func(j int) {
 		if j >= sz.seeds*nd {
 			s := j - sz.seeds*nd
 			res, err := algorithms.MinNuclearCompletion(insts[s].loss, algorithms.NuclearOptions{GapTol: sz.gapTol, MaxIter: sz.nuclearMaxIter})

@@ -29,7 +29,7 @@ func NormDivergenceFigures(step algorithms.DeepMF2x2Step, cfg ExperimentConfig) 
 	gaussian, _ := ndGaussianStart(ndRNG(cfg.Seed, ndKindGaussian, 0))
 	var bl, bw, gl, gw []float64
 	var bStop, gStop string
-	bxParallel(2, func(i int) {
+	parallelFor(2, func(i int) {
 		if i == 0 {
 			bl, bw, bStop = fgNDTrace(step, in, balanced, p.stop, p.maxIter)
 		} else {

@@ -233,7 +233,7 @@ func ltBExperiment(cfg ltBConfig) Experiment {
 				jobs[j], jobs[j-1] = jobs[j-1], jobs[j]
 			}
 		}
-		cnParallel(len(jobs), func(i int) {
+		parallelFor(len(jobs), func(i int) {
 			j := jobs[i]
 			// Paired runs: the same x_0 stream for every cell with the same n and run index.
 			rng := cnRNG(ec.Seed, ltBSalt^uint64(j.cell.n)<<8, j.run)
@@ -254,8 +254,8 @@ func ltBExperiment(cfg ltBConfig) Experiment {
 				}
 			}
 		}
-		loL, _ := ltWilson(kL, nn)
-		_, hiU := ltWilson(kU, nn)
+		loL, _ := cnWilson(kL, nn)
+		_, hiU := cnWilson(kU, nn)
 		mt["claim_lifted_successes"], mt["claim_unlifted_successes"], mt["claim_runs"] = float64(kL), float64(kU), float64(nn)
 		mt["claim_lifted_wilson_lo"], mt["claim_unlifted_wilson_hi"] = loL, hiU
 		mt["claim_eps"] = cfg.claimE
@@ -414,7 +414,7 @@ func ltBCellMetrics(mt map[string]float64, c *ltBCell) {
 		if !m.ran {
 			continue
 		}
-		lo, hi := ltWilson(m.k, n)
+		lo, hi := cnWilson(m.k, n)
 		mt[tag+"_"+m.name+"_rate"] = float64(m.k) / float64(n)
 		mt[tag+"_"+m.name+"_wilson_lo"], mt[tag+"_"+m.name+"_wilson_hi"] = lo, hi
 	}

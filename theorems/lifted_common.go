@@ -53,25 +53,12 @@ func ltFmt(x float64) string {
 	return strconv.FormatFloat(x, 'g', 3, 64)
 }
 
-// ltWilson is the suite's Wilson interval with its exact ends: k = 0 has lower bound exactly 0
-// and k = n upper bound exactly 1 (the closed form's rounding leaves ~1e-17 there).
-func ltWilson(k, n int) (lo, hi float64) {
-	lo, hi = cnWilson(k, n)
-	if k == 0 {
-		lo = 0
-	}
-	if k == n {
-		hi = 1
-	}
-	return lo, hi
-}
-
 // ltRate formats k/n with its Wilson interval.
 func ltRate(k, n int) string {
 	if n == 0 {
 		return "—"
 	}
-	lo, hi := ltWilson(k, n)
+	lo, hi := cnWilson(k, n)
 	return fmt.Sprintf("%d/%d = %.2f [%.2f, %.2f]", k, n, float64(k)/float64(n), lo, hi)
 }
 

@@ -23,10 +23,10 @@ func TestLtFisherKnownValues(t *testing.T) {
 
 func TestLtWilsonExactEnds(t *testing.T) {
 	for _, n := range []int{1, 7, 10, 32} {
-		if lo, _ := ltWilson(0, n); lo != 0 {
+		if lo, _ := cnWilson(0, n); lo != 0 {
 			t.Errorf("Wilson lower bound of 0/%d = %v, want 0", n, lo)
 		}
-		if _, hi := ltWilson(n, n); hi != 1 {
+		if _, hi := cnWilson(n, n); hi != 1 {
 			t.Errorf("Wilson upper bound of %d/%d = %v, want 1", n, n, hi)
 		}
 	}

@@ -150,7 +150,7 @@ func ltR1Experiment(cfg ltR1Config) Experiment {
 			}
 		}
 		runs := make([]ltR1Run, len(jobs))
-		cnParallel(len(jobs), func(i int) {
+		parallelFor(len(jobs), func(i int) {
 			j := jobs[i]
 			rng := cnRNG(ec.Seed, ltR1Salt^uint64(j.kind+1)<<4, j.trial)
 			runs[i] = ltR1Trial(cfg, cfg.kinds[j.kind], n, m, tMax, rng, j.trial == 0)
@@ -196,7 +196,7 @@ func ltR1Experiment(cfg ltR1Config) Experiment {
 			mt[kind+"_runs"] = float64(kt)
 			mt[kind+"_passes"] = float64(kp)
 			mt[kind+"_diverged"] = float64(div)
-			lo, hi := ltWilson(kp, kt)
+			lo, hi := cnWilson(kp, kt)
 			mt[kind+"_pass_wilson_lo"], mt[kind+"_pass_wilson_hi"] = lo, hi
 			mt[kind+"_max_ratio_certified_in_window"] = worst
 			mt[kind+"_max_ratio_estimate_in_window"] = worstEst
@@ -210,7 +210,7 @@ func ltR1Experiment(cfg ltR1Config) Experiment {
 			ev.Instance += fmt.Sprintf(" [discarded %d: %s]", c, reason)
 		}
 		mt["discarded"] = float64(nd)
-		lo, hi := ltWilson(pass, total)
+		lo, hi := cnWilson(pass, total)
 		mt["pass_rate"] = float64(pass) / math.Max(1, float64(total))
 		mt["pass_wilson_lo"], mt["pass_wilson_hi"] = lo, hi
 		mt["kappa"] = ltR1Kappa

@@ -314,7 +314,7 @@ func ldRunAll(v ldVariant, p ldProfile, cases []ldCase, seed uint64) *ldResults 
 		}
 		return cases[ja.c].scales[ja.k] < cases[jb.c].scales[jb.k]
 	})
-	bxParallel(len(jobs), func(i int) {
+	parallelFor(len(jobs), func(i int) {
 		j := jobs[i]
 		in := r.inst[j.seed][j.c]
 		if j.depth == 0 {

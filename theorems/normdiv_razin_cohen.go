@@ -616,7 +616,7 @@ func ndExperiment(step algorithms.DeepMF2x2Step, v ndVariant) Experiment {
 				}
 			}
 		}
-		bxParallel(len(jobs), func(i int) {
+		parallelFor(len(jobs), func(i int) {
 			jb := jobs[i]
 			rng := ndRNG(cfg.Seed, jb.kind, jb.i)
 			switch jb.kind {

@@ -31,7 +31,16 @@ func Wilson(k, n int, z float64) (lo, hi float64) {
 	den := 1 + z2/nf
 	centre := (p + z2/(2*nf)) / den
 	half := z * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf)) / den
-	return math.Max(0, centre-half), math.Min(1, centre+half)
+	lo, hi = math.Max(0, centre-half), math.Min(1, centre+half)
+	// At k = 0 the lower limit is exactly 0 (and at k = n the upper exactly 1); centre − half
+	// would leave a rounding residue of about 1e-17 there.
+	if k == 0 {
+		lo = 0
+	}
+	if k == n {
+		hi = 1
+	}
+	return lo, hi
 }
 
 // MeanInterval returns the sample mean of xs and the normal-approximation interval

@@ -46,3 +46,15 @@ func TestQuantile(t *testing.T) {
 		t.Errorf("Quantile(1e-9) = %.12g", z)
 	}
 }
+
+// The Wilson interval's ends are exact at k = 0 and k = n.
+func TestWilsonExactEnds(t *testing.T) {
+	for _, n := range []int{1, 7, 48, 1000} {
+		if lo, hi := Wilson(0, n, Z999); lo != 0 || !(hi > 0 && hi < 1) {
+			t.Errorf("k = 0, n = %d: [%v, %v]", n, lo, hi)
+		}
+		if lo, hi := Wilson(n, n, Z999); hi != 1 || !(lo > 0 && lo < 1) {
+			t.Errorf("k = n = %d: [%v, %v]", n, lo, hi)
+		}
+	}
+}
