@@ -450,10 +450,11 @@ Paper profile only:
     approaches the truth — paper 6.6 — and is only reported);
   nuclear-norm error within [1e-2, 3·0.11]: the exact minimiser fails to recover M (relative
     Frobenius error ≥ 10%, a decade above the deep band). The paper's 0.11 (blog 0.106) is NOT
-    reproduced: our certified minimisers err 0.024–0.040 on the six draws of seed 1337228193 and
-    0.04–0.08 on three trial draws. The authors' cvxpy/SCS run (|X_ij − M_ij| ≤ 1e-3) printed a
-    minimum of 210.15, 4.2% below ‖M‖_*; ours are 0.9–1.6% below on every draw with certified
-    gaps ≤ 1e-6 (nuclear_norm_min_below_truth beside paper_fig2_nuclear_norm_min_below_truth), so
+    reproduced: our certified minimisers err 0.024–0.040 on the six draws of seed 1337228193,
+    0.045 (geometric mean, at most 0.062) on those of seed 42 and 0.04–0.08 on three trial draws.
+    The authors' cvxpy/SCS run (|X_ij − M_ij| ≤ 1e-3) printed a minimum of 210.15, 4.2% below
+    ‖M‖_*; ours are 1.4% and 1.8% below on average over those two runs, with certified gaps
+    ≤ 1e-6 (nuclear_norm_min_below_truth beside paper_fig2_nuclear_norm_min_below_truth), so
     their X was probably not the exact minimiser. A first version of this band, 0.11/3 to 3·0.11,
     failed on that run and was replaced for that reason;
   with 5000 entries (s = 1e-3, depth 2's worst scale) every method's error ≤ 1e-3 (paper: depth 2
@@ -470,12 +471,13 @@ solution on ≈ 1 draw in 10; at 24×24 rank 3 with the paper's 2.05× the nucle
 on ≈ 3 draws in 80 (its threshold sits lower, relative to the degrees of freedom, on small
 matrices); at 1.85× it recovered none of 80 while depth 3 recovered M on all of 20. Ten seeds:
 depth 2's excess rank varies fivefold between draws, too much for a six-seed bound.
-Measured (paper profile, seed 1337228193, 33 min on two shared cores): depth 2 error 0.038 at
-s = 1e-3 and 0.0023 at 1e-6 (erank 8.6, 5.6), depth 3 2.4e-5 and 2.5e-5 (erank 5.01, 4.92),
-depth 4 2.1e-5 at 1e-3; nuclear norm 0.034 (erank 7.6); 5000 entries: every method ≤ 2e-5.
-Depth 4 at s = 1e-6 stalled on 1 of 6 draws — training loss flat at 0.088 from step 5e4 to the
-2e5 budget while its layers slowly grew (W ended with error 75) — and the depth-4, s = 1e-6
-claims and the deep bands fail on that run, as they should: a stalled run is judged as reached.
+Measured, paper profile (33 and 37 min on two shared cores): seed 42 holds — depth 2 error
+0.044 at s = 1e-3 and 0.0029 at 1e-6 (erank 8.7, 5.6), depth 3 2.0e-5 and 2.6e-5 (erank 5.01,
+4.92), depth 4 2.3e-5 and 2.3e-5, nuclear norm 0.045 (erank 7.9), 5000 entries every method
+≤ 2e-5. Seed 1337228193 is violated: depth 4 at s = 1e-6 stalled on 1 of 6 draws — training loss
+flat at 0.088 from step 5e4 to the 2e5 budget while its layers slowly grew (W ended with error
+75) — so the depth-4, s = 1e-6 claims and the deep bands fail there, as they should (a stalled
+run is judged as reached); its other numbers match seed 42's.
 Metrics: per depth and scale the geometric-mean error and mean effective rank with their bounds
 and extremes, the mean nuclear norm of W and of W′, mean and largest iteration counts, runs that
 hit the budget, the largest final training loss; the baseline's error, rank, certified bounds
