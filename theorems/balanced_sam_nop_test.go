@@ -69,8 +69,9 @@ func TestBalancednessHoldsOnNonQuadraticLosses(t *testing.T) {
 			return ev
 		}}
 		res := checks.CheckTheorem(counted, checks.Config{Checks: 200, Seed: 9})
-		if res.Status != checks.StatusHolds || nonQuadratic < 50 {
-			t.Errorf("%s: %s with %d checks on non-quadratic losses", id, res.Status, nonQuadratic)
+		// A quarter of the judged checks (rapid divides the count by 5 under -short).
+		if res.Status != checks.StatusHolds || nonQuadratic < max(5, res.Checks/4) {
+			t.Errorf("%s: %s with %d of %d checks on non-quadratic losses", id, res.Status, nonQuadratic, res.Checks)
 		}
 	}
 }
