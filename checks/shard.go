@@ -115,15 +115,17 @@ func controlKey(th *theorems.Theorem, ctl int) string {
 	return th.ID + "/control/" + th.Controls[ctl].Name
 }
 
-// instancesFor is the number of random instances rapid runs per theorem under cfg: the
-// checks it is given (or -rapid.checks), divided by 5 under `go test -short` as rapid does.
+// instancesFor is the number of random instances rapid runs per theorem under cfg: exactly
+// the checks it is given, or else -rapid.checks divided by 5 under `go test -short` as rapid
+// does (see withRapidFlags).
 func instancesFor(cfg Config) int {
 	prepareRapid()
-	n := cfg.Checks
-	if n <= 0 {
-		if fl := flag.Lookup("rapid.checks"); fl != nil {
-			n, _ = strconv.Atoi(fl.Value.String())
-		}
+	if cfg.Checks > 0 {
+		return cfg.Checks
+	}
+	n := 0
+	if fl := flag.Lookup("rapid.checks"); fl != nil {
+		n, _ = strconv.Atoi(fl.Value.String())
 	}
 	if testing.Short() {
 		n /= 5

@@ -65,16 +65,12 @@ func PropertyCheck(th *theorems.Theorem) func(*rapid.T) {
 }
 
 // ControlTest asserts that a negative control is caught, and logs its minimal counterexample.
-// Controls keep the ci profile's number of checks under -short too (rapid divides its count by
-// 5 there, so it is asked for 5 times as many): -short may make the theorems' own checks
-// lighter, never the proof that a check can fail. A caught control stops at its first failure.
+// Controls keep the ci profile's number of checks under -short too: -short may make the
+// theorems' own checks lighter, never the proof that a check can fail. A caught control stops
+// at its first failure.
 func ControlTest(t *testing.T, th *theorems.Theorem, c theorems.Control) {
 	t.Helper()
-	n := Profiles["ci"]
-	if testing.Short() {
-		n *= 5
-	}
-	r := CheckControl(th, c, Config{Profile: "ci", Checks: n})
+	r := CheckControl(th, c, Config{Profile: "ci", Checks: Profiles["ci"]})
 	if !r.Caught {
 		t.Fatalf("control %s of %s (breaks the %s) was not caught: %s", c.Name, th.ID, c.Breaks, r.Message)
 	}
