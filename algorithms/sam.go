@@ -99,7 +99,7 @@ func SAMInnerStep(f ScalarLoss, x, y []float64, eta, rho float64, batch []int, w
 func (w *InnerWork) samPerturb(f ScalarLoss, x, y []float64, rho float64, batch []int) {
 	w.W = numeric.Dot(x, y)
 	w.D = w.innerDeriv(f, w.W, batch)
-	w.U = sign(w.D) / math.Hypot(numeric.Norm2(x), numeric.Norm2(y))
+	w.U = numeric.Sign(w.D) / math.Hypot(numeric.Norm2(x), numeric.Norm2(y))
 	numeric.AxpyTo(w.XT, rho*w.U, y, x)
 	numeric.AxpyTo(w.YT, rho*w.U, x, y)
 	w.WT = numeric.Dot(w.XT, w.YT)

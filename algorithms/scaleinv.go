@@ -303,7 +303,7 @@ func NormalizedSGDInnerStep(f ScalarLoss, x, y []float64, eta float64, batch []i
 	w.begin(batch)
 	w.W = numeric.Dot(x, y)
 	w.D = w.innerDeriv(f, w.W, batch)
-	w.U = sign(w.D) / math.Hypot(numeric.Norm2(x), numeric.Norm2(y))
+	w.U = numeric.Sign(w.D) / math.Hypot(numeric.Norm2(x), numeric.Norm2(y))
 	w.setUnperturbed(x, y)
 	numeric.ScaleTo(w.DX, w.U, y)
 	numeric.ScaleTo(w.DY, w.U, x)
@@ -315,17 +315,6 @@ func (w *InnerWork) setUnperturbed(x, y []float64) {
 	copy(w.XT, x)
 	copy(w.YT, y)
 	w.WT, w.DT = w.W, w.D
-}
-
-// sign returns −1, 0 or +1 (0 for NaN too).
-func sign(v float64) float64 {
-	switch {
-	case v > 0:
-		return 1
-	case v < 0:
-		return -1
-	}
-	return 0
 }
 
 // axpyDense sets dst ← dst + alpha·x (same shapes), row by row, without allocating.

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+
+	"github.com/implicitreg/verify/internal/numeric"
 )
 
 // SCORegulariser is a regulariser R: R^d → R for regularised ERM (RERM) in the SCO family
@@ -95,7 +97,7 @@ func SCOL1(lambda float64) SCORegulariser {
 		Plane: func(w0, rho float64) float64 { return lambda * (math.Abs(w0) + math.Abs(rho)) },
 		Subgradient: func(dst, w []float64) {
 			for i, v := range w {
-				dst[i] = lambda * scoSign(v)
+				dst[i] = lambda * numeric.Sign(v)
 			}
 		},
 		Convex: true, SparseMinimal: true,
@@ -115,7 +117,7 @@ func SCOElasticNet(lambda1, lambda2 float64) SCORegulariser {
 		},
 		Subgradient: func(dst, w []float64) {
 			for i, v := range w {
-				dst[i] = lambda1*scoSign(v) + 2*lambda2*v
+				dst[i] = lambda1*numeric.Sign(v) + 2*lambda2*v
 			}
 		},
 		Convex: true, SparseMinimal: true,
@@ -159,7 +161,7 @@ func SCOLpNorm(lambda, p float64) SCORegulariser {
 			n := scoNormP(w, p)
 			for i, v := range w {
 				if n > 0 {
-					dst[i] = lambda * scoSign(v) * math.Pow(math.Abs(v)/n, p-1)
+					dst[i] = lambda * numeric.Sign(v) * math.Pow(math.Abs(v)/n, p-1)
 				} else {
 					dst[i] = 0
 				}
@@ -177,16 +179,6 @@ func SCOUserRegulariser(name string, value func(w []float64) float64, subgrad fu
 		panic("algorithms: SCOUserRegulariser: nil value")
 	}
 	return SCORegulariser{Name: name, Family: "user", Value: value, Subgradient: subgrad, Convex: convex}
-}
-
-func scoSign(v float64) float64 {
-	switch {
-	case v > 0:
-		return 1
-	case v < 0:
-		return -1
-	}
-	return 0
 }
 
 func scoNorm2Sq(w []float64) float64 {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/implicitreg/verify/internal/numeric"
 )
 
 // SCOAxisSGD is one-pass projected SGD on an SCO instance I(c0, c1, a, a0; N) (papers/sco.md
@@ -21,7 +23,7 @@ func SCOAxisSGD(c0, a0, eta, x1 float64, n int) float64 {
 	x, sum := x1, 0.0
 	for t := 0; t < n; t++ {
 		sum += x
-		x -= eta * c0 * scoSign(x-a0)
+		x -= eta * c0 * numeric.Sign(x-a0)
 		x = math.Max(-1, math.Min(1, x))
 	}
 	return sum / float64(n)

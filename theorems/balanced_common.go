@@ -149,16 +149,6 @@ func balVecDist(a, b []float64) float64 {
 	return numeric.Norm2(d)
 }
 
-func balSign(v float64) float64 {
-	switch {
-	case v > 0:
-		return 1
-	case v < 0:
-		return -1
-	}
-	return 0
-}
-
 // balHuge reports whether any value is non-finite or beyond balTooLarge.
 func balHuge(vs ...float64) bool {
 	for _, v := range vs {

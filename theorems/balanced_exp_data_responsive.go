@@ -230,7 +230,7 @@ func drExperiment(m BalancedExpMethods, data drData) Experiment {
 		B0 := (numeric.Norm2Sq(x0) - numeric.Norm2Sq(y0)) / 2
 		signed := make([]float64, len(coefs))
 		for i, c := range coefs {
-			signed[i] = -balSign(B0) * c
+			signed[i] = -numeric.Sign(B0) * c
 		}
 		sb := bxInterval(signed)
 		ev.Add(Le("step 3 α² term balancing", -1, 0, sb.lo))

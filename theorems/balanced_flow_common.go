@@ -234,7 +234,7 @@ func bflowOrder(ev *Evidence, method string, L, rho float64, base, fine []bflowP
 	default:
 		ev.Metrics["order_judged"] = 1
 		ev.Metrics["order_ratio"] = E1 / E2
-		sg := balSign(E2)
+		sg := numeric.Sign(E2)
 		ev.Add(
 			Le(names[3]+" ≥ "+bflowFmtBand(cfg.lo), -1, cfg.lo*math.Abs(E2), sg*E1, math.Abs(E1), cfg.lo*math.Abs(E2)),
 			Le(names[3]+" ≤ "+bflowFmtBand(cfg.hi), -1, sg*E1, cfg.hi*math.Abs(E2), math.Abs(E1), cfg.hi*math.Abs(E2)),
@@ -427,7 +427,7 @@ func bflowOPAt(f *generators.ScalarTarget, method string, rho float64, x, y []fl
 		if q.fp == 0 || q.nz == 0 {
 			return nil, balDiscardZeroGrad
 		}
-		q.u = balSign(q.fp) / q.nz
+		q.u = numeric.Sign(q.fp) / q.nz
 		if math.Abs(q.u) > 1e150 {
 			return nil, balDiscardBlowUpSAM
 		}

@@ -245,7 +245,7 @@ func fsamnStep(ev *Evidence, f generators.FactorLoss, q *bflowNOPq, a, n *bflowP
 		resolved := math.Abs(target-a.B) > tol.Band(thr, ev)
 		if math.Abs(q.lead) > rest && resolved {
 			judged = true
-			ev.Add(Le("step 9 threshold dynamics", t, -dB*balSign(target-a.B), 0, math.Abs(dB)))
+			ev.Add(Le("step 9 threshold dynamics", t, -dB*numeric.Sign(target-a.B), 0, math.Abs(dB)))
 		}
 	}
 	// The computed iterate is z − ηD rounded: B⁺ carries up to bflowRound·(identity scale) of

@@ -8,6 +8,7 @@ import (
 
 	"github.com/implicitreg/verify/algorithms"
 	"github.com/implicitreg/verify/generators"
+	"github.com/implicitreg/verify/internal/numeric"
 )
 
 const fsamoStatement = `Thm 3 / Lemma 2 (quoted): for an OP problem min f(xᵀy) under the SAM flow (η → 0, ρ > 0 fixed
@@ -193,7 +194,7 @@ func fsamoStep(ev *Evidence, f *generators.ScalarTarget, q *bflowOPq, a, n *bflo
 	judged := false
 	if a.B != 0 && math.Abs(q.lead) > rest {
 		judged = true
-		ev.Add(Le("step 8 contraction", t, dB*balSign(a.B), 0, math.Abs(dB)))
+		ev.Add(Le("step 8 contraction", t, dB*numeric.Sign(a.B), 0, math.Abs(dB)))
 	}
 	rnd := bflowRound * ids / eta // the computed iterate's rounding (see bflowRound)
 	rhs := Abar + eta/2*math.Abs(q.psi) + rnd

@@ -90,14 +90,14 @@ func samOPMutant(kind string) algorithms.InnerSAMMethod {
 	return func(f algorithms.ScalarLoss, x, y []float64, eta, rho float64, batch []int, w *algorithms.InnerWork) {
 		algorithms.SGDInnerStep(f, append([]float64(nil), x...), append([]float64(nil), y...), eta, batch, w) // resets w, records W, D
 		fp := w.D
-		ux := balSign(fp) / math.Hypot(numeric.Norm2(x), numeric.Norm2(y))
+		ux := numeric.Sign(fp) / math.Hypot(numeric.Norm2(x), numeric.Norm2(y))
 		uy := ux
 		second := batch
 		switch kind {
 		case samMutantUnnormalised:
 			ux, uy = fp, fp
 		case samMutantPerVariable:
-			ux, uy = balSign(fp)/numeric.Norm2(y), balSign(fp)/numeric.Norm2(x)
+			ux, uy = numeric.Sign(fp)/numeric.Norm2(y), numeric.Sign(fp)/numeric.Norm2(x)
 		case samMutantOtherBatch:
 			second = balOtherBatch(f.Components(), batch)
 		}
@@ -141,7 +141,7 @@ func samOPEvidence(step algorithms.InnerSAMMethod, d *balInnerDraw) Evidence {
 			ev.Discard = balDiscardZeroGrad
 			return ev
 		}
-		u := balSign(fp) / math.Hypot(nx, ny)
+		u := numeric.Sign(fp) / math.Hypot(nx, ny)
 		ru := rho * u
 		F := balDerivMag(f, L, xp, yp, w0, batch)
 		step(f, x, y, eta, rho, batch, w)

@@ -169,3 +169,14 @@ func CertifiedNorm2Sq(a []float64) float64 {
 	s := MulUp(r, r)
 	return MulUp(s, 1+float64(2*(len(a)+4))*Eps)
 }
+
+// Sign returns −1, 0 or +1 (0 for NaN too).
+func Sign(v float64) float64 {
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return 0
+}
