@@ -224,21 +224,10 @@ func cmdRun(args []string, stdout, stderr io.Writer, replay bool) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	seedSet := false
-	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
-
-	def, ok := checks.Profiles[*profile]
+	def, seedSet, err := sharedFlags(fs, *profile, format, nChecks, parallel, seed)
 	switch {
-	case !ok:
-		return exitUsage, usagef("unknown --profile %q (want quick, ci or paper)", *profile)
-	case !slices.Contains(reports.Formats, *format):
-		return exitUsage, usagef("unknown --format %q (want table, markdown, csv or json)", *format)
-	case *nChecks < 0:
-		return exitUsage, usagef("--checks must be a positive number of instances, got %d", *nChecks)
-	case *parallel < 0:
-		return exitUsage, usagef("--parallel must be ≥ 1 (or 0 for every core), got %d", *parallel)
-	case seedSet && *seed == 0:
-		return exitUsage, usagef("--seed must be a positive integer (0 would mean a random seed)")
+	case err != nil:
+		return exitUsage, err
 	case replay && !seedSet:
 		return exitUsage, usagef("replay needs --seed S: the seed of the run to reproduce (see the replay column of a report)")
 	case replay && len(pos) != 1:
@@ -250,9 +239,6 @@ func cmdRun(args []string, stdout, stderr io.Writer, replay bool) (int, error) {
 	}
 	if *nChecks == 0 {
 		*nChecks = def
-	}
-	if !seedSet {
-		*seed = rand.Uint64N(1<<31) + 1
 	}
 	ths, err := theorems.Resolve(pos)
 	if err != nil {
@@ -296,6 +282,31 @@ func cmdRun(args []string, stdout, stderr io.Writer, replay bool) (int, error) {
 		return exitViolated, nil
 	}
 	return exitOK, nil
+}
+
+// sharedFlags validates the flags that run, replay, probe and report have in common, and
+// draws a random seed when --seed was not given. It returns the profile's default number of
+// checks and whether --seed was given. format, nChecks and parallel are nil for a command
+// without that flag.
+func sharedFlags(fs *flag.FlagSet, profile string, format *string, nChecks, parallel *int, seed *uint64) (defChecks int, seedSet bool, err error) {
+	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
+	defChecks, ok := checks.Profiles[profile]
+	switch {
+	case !ok:
+		return 0, seedSet, usagef("unknown --profile %q (want quick, ci or paper)", profile)
+	case format != nil && !slices.Contains(reports.Formats, *format):
+		return 0, seedSet, usagef("unknown --format %q (want table, markdown, csv or json)", *format)
+	case nChecks != nil && *nChecks < 0:
+		return 0, seedSet, usagef("--checks must be a positive number of instances, got %d", *nChecks)
+	case parallel != nil && *parallel < 0:
+		return 0, seedSet, usagef("--parallel must be ≥ 1 (or 0 for every core), got %d", *parallel)
+	case seedSet && *seed == 0:
+		return 0, seedSet, usagef("--seed must be a positive integer (0 would mean a random seed)")
+	}
+	if !seedSet {
+		*seed = rand.Uint64N(1<<31) + 1
+	}
+	return defChecks, seedSet, nil
 }
 
 // emit writes the report to stdout, or to a file via a temporary file and a rename so no

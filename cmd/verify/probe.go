@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -86,22 +84,12 @@ func cmdProbe(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	seedSet := false
-	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
-	def, ok := checks.Profiles[*profile]
-	switch {
-	case len(pos) != 1:
+	if len(pos) != 1 {
 		return exitUsage, usagef("probe takes exactly one theorem ID and --vary NAME=FROM:TO[:STEPS]; theorems with probes:\n%s", probeList(theorems.AllProbes()))
-	case !ok:
-		return exitUsage, usagef("unknown --profile %q (want quick, ci or paper)", *profile)
-	case !slices.Contains(reports.Formats, *format):
-		return exitUsage, usagef("unknown --format %q (want table, markdown, csv or json)", *format)
-	case *nChecks < 0:
-		return exitUsage, usagef("--checks must be a positive number of instances, got %d", *nChecks)
-	case *parallel < 0:
-		return exitUsage, usagef("--parallel must be ≥ 1 (or 0 for every core), got %d", *parallel)
-	case seedSet && *seed == 0:
-		return exitUsage, usagef("--seed must be a positive integer (0 would mean a random seed)")
+	}
+	def, _, err := sharedFlags(fs, *profile, format, nChecks, parallel, seed)
+	if err != nil {
+		return exitUsage, err
 	}
 	id := strings.TrimSuffix(pos[0], "/")
 	th, found := theorems.Lookup(id)
@@ -140,9 +128,6 @@ func cmdProbe(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if *nChecks == 0 {
 		*nChecks = def
-	}
-	if !seedSet {
-		*seed = rand.Uint64N(1<<31) + 1
 	}
 	if !th.Encoded() {
 		return exitUsage, usagef("%s is not encoded yet: %s", id, th.NotEncoded)

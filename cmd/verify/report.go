@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -43,19 +41,12 @@ func cmdReport(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	seedSet := false
-	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
-	nChecks, ok := checks.Profiles[*profile]
+	nChecks, _, err := sharedFlags(fs, *profile, nil, nil, nil, seed)
 	switch {
-	case !ok:
-		return exitUsage, usagef("unknown --profile %q (want quick, ci or paper)", *profile)
-	case seedSet && *seed == 0:
-		return exitUsage, usagef("--seed must be a positive integer (0 would mean a random seed)")
+	case err != nil:
+		return exitUsage, err
 	case *out == "":
 		return exitUsage, usagef("--out needs a directory")
-	}
-	if !seedSet {
-		*seed = rand.Uint64N(1<<31) + 1
 	}
 	ths, err := theorems.Resolve(pos)
 	if err != nil {
