@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"pgregory.net/rapid"
+
 	"github.com/implicitreg/verify/generators"
 )
 
@@ -37,6 +39,21 @@ func discard(err error) Evidence {
 		return Discarded(reason)
 	}
 	panic(err) // not a degenerate draw: a bug, reported as an error with its replay command
+}
+
+// drawSmoothConvex draws a convex instance of the basic-inequality family with its certified
+// smoothness constant L. When the draw is degenerate or L is not positive and finite, it
+// returns the discard evidence instead (ok false).
+func drawSmoothConvex(t *rapid.T) (f generators.Instance, L float64, discarded Evidence, ok bool) {
+	f, err := generators.DrawConvex(t, basicMaxN, basicMaxD)
+	if err != nil {
+		return nil, 0, discard(err), false
+	}
+	L = f.Smoothness()
+	if !(L > 0) || math.IsInf(L, 0) {
+		return nil, 0, Discarded("smoothness constant not positive and finite"), false
+	}
+	return f, L, Evidence{}, true
 }
 
 // underflowFloor is the magnitude below which a computed square or value may have lost its

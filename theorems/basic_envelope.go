@@ -143,13 +143,9 @@ func envLinearQuadratic() *generators.Quadratic {
 // θ_0 = 0 and returns the evidence; lowerSigma gives the lower envelope's ridge σ from τ.
 func envProperty(gd GDMethod, lowerSigma func(tau float64) float64) Property {
 	return func(t *rapid.T) Evidence {
-		f, err := generators.DrawConvex(t, basicMaxN, basicMaxD)
-		if err != nil {
-			return discard(err)
-		}
-		L := f.Smoothness()
-		if !(L > 0) || math.IsInf(L, 0) {
-			return Discarded("smoothness constant not positive and finite")
+		f, L, ev, ok := drawSmoothConvex(t)
+		if !ok {
+			return ev
 		}
 		steps, kind := generators.DrawSchedule(t, generators.DrawHorizon(t, basicMaxT), L)
 		return envEvidenceDraw(gd, f, make([]float64, f.Dim()), steps, lowerSigma, kind)

@@ -138,13 +138,9 @@ func lstepDraw(t *rapid.T, L float64) float64 {
 // runs gd and returns the evidence for a drawn reference point.
 func lstepProperty(gd GDMethod, claim lstepClaimFunc) Property {
 	return func(t *rapid.T) Evidence {
-		f, err := generators.DrawConvex(t, basicMaxN, basicMaxD)
-		if err != nil {
-			return discard(err)
-		}
-		L := f.Smoothness()
-		if !(L > 0) || math.IsInf(L, 0) {
-			return Discarded("smoothness constant not positive and finite")
+		f, L, ev, ok := drawSmoothConvex(t)
+		if !ok {
+			return ev
 		}
 		x0 := generators.DrawVector(t, "theta0", f.Dim(), generators.ThetaScale(f))
 		T := generators.DrawHorizon(t, basicMaxT)

@@ -46,13 +46,9 @@ func probeBasicPositive(v float64) error {
 // step v/L, judged on the conclusion only.
 func probeGDStep(gd GDMethod, v float64) Property {
 	return func(t *rapid.T) Evidence {
-		f, err := generators.DrawConvex(t, basicMaxN, basicMaxD)
-		if err != nil {
-			return discard(err)
-		}
-		L := f.Smoothness()
-		if !(L > 0) || math.IsInf(L, 0) {
-			return Discarded("smoothness constant not positive and finite")
+		f, L, discarded, ok := drawSmoothConvex(t)
+		if !ok {
+			return discarded
 		}
 		eta, ok := probeBasicStepAt(v, L)
 		if !ok {
