@@ -1,7 +1,6 @@
 package theorems_test
 
 import (
-	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -65,17 +64,7 @@ func TestConnectivityInvariantManifoldRankStepCatchesRankKMinus1(t *testing.T) {
 // Each control is caught at the step it targets: the mutated optimisers at the update, the
 // weakened rank at the claim.
 func TestConnectivityInvariantManifoldControlsFailWhereExpected(t *testing.T) {
-	th, _ := theorems.Lookup("connectivity/invariant-manifold")
-	want := map[string]string{"rmsprop": "step 1 update", "weight-noise": "step 1 update", "rank-k-minus-1": "claim"}
-	if len(th.Controls) != len(want) {
-		t.Fatalf("%d controls, the test expects %d", len(th.Controls), len(want))
-	}
-	for _, c := range th.Controls {
-		r := checks.CheckControl(th, c, checks.Config{Checks: 100, Seed: 2})
-		if !r.Caught || !strings.HasPrefix(r.FailingStep, want[c.Name]) {
-			t.Errorf("control %s: caught %v at %q, want %q", c.Name, r.Caught, r.FailingStep, want[c.Name])
-		}
-	}
+	dmfControlsFailAt(t, "connectivity/invariant-manifold", map[string]string{"rmsprop": "step 1 update", "weight-noise": "step 1 update", "rank-k-minus-1": "claim"})
 }
 
 // On the paper-style examples the stacked factors keep numerical rank exactly k = 1 after 50

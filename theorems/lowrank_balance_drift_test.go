@@ -55,17 +55,7 @@ func TestLowRankBalanceDriftClaimCatchesAlgorithmControls(t *testing.T) {
 // Each control is caught at the step it targets (TheoremTest only asserts that it is caught):
 // the dropped factor at the top layer's gradient, the others at the claim.
 func TestLowRankBalanceDriftControlsFailWhereExpected(t *testing.T) {
-	th, _ := theorems.Lookup("low-rank/balance-drift")
-	want := map[string]string{"eta²/2": "claim", "dropped-factor": "step 1 gradient, layer ", "gauss-seidel": "claim"}
-	if len(th.Controls) != len(want) {
-		t.Fatalf("%d controls, the test expects %d", len(th.Controls), len(want))
-	}
-	for _, c := range th.Controls {
-		r := checks.CheckControl(th, c, checks.Config{Checks: 100, Seed: 2})
-		if !r.Caught || !strings.HasPrefix(r.FailingStep, want[c.Name]) {
-			t.Errorf("control %s: caught %v at %q, want %q", c.Name, r.Caught, r.FailingStep, want[c.Name])
-		}
-	}
+	dmfControlsFailAt(t, "low-rank/balance-drift", map[string]string{"eta²/2": "claim", "dropped-factor": "step 1 gradient, layer ", "gauss-seidel": "claim"})
 }
 
 // The identity is not 0 = 0: on the large-step example the imbalance moves by a visible share
@@ -130,4 +120,21 @@ func BenchmarkLowRankBalanceDriftCheck(b *testing.B) {
 		b.Fatalf("status %s: %+v", res.Status, res.Counterexample)
 	}
 	b.ReportMetric(float64(res.Checks)/b.Elapsed().Seconds(), "checks/s")
+}
+
+// dmfControlsFailAt asserts that every control of theorem id is caught at the step its name
+// maps to in want (a prefix of the failing step), and that want names every control:
+// TheoremTest only asserts that each control is caught.
+func dmfControlsFailAt(t *testing.T, id string, want map[string]string) {
+	t.Helper()
+	th, _ := theorems.Lookup(id)
+	if len(th.Controls) != len(want) {
+		t.Fatalf("%d controls, the test expects %d", len(th.Controls), len(want))
+	}
+	for _, c := range th.Controls {
+		r := checks.CheckControl(th, c, checks.Config{Checks: 100, Seed: 2})
+		if !r.Caught || !strings.HasPrefix(r.FailingStep, want[c.Name]) {
+			t.Errorf("control %s: caught %v at %q, want %q", c.Name, r.Caught, r.FailingStep, want[c.Name])
+		}
+	}
 }
