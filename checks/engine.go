@@ -282,7 +282,6 @@ type panicError struct {
 	stack string
 }
 
-func (p *panicError) Error() string { return fmt.Sprint(p.value) }
 
 // isRapidControlFlow reports whether a recovered value is rapid's own (skip, invalid data,
 // stop): those must keep unwinding to rapid.

@@ -799,7 +799,7 @@ func ndBalancedMetrics(mt map[string]float64, p ndProfile, jobs []*ndJob) {
 		absW = append(absW, math.Abs(r.W[0]))
 		steps = append(steps, float64(r.steps))
 		ratio = append(ratio, r.s2/r.s1)
-		dist = append(dist, r.s2)
+		dist = append(dist, numeric.DistToRankK([]float64{r.s1, r.s2}, 1)) // Eckart–Young: σ_2
 		erank = append(erank, r.erank)
 		det = append(det, r.detFinal)
 		ms = append(ms, float64(r.elapsed.Microseconds())/1000)

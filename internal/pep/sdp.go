@@ -6,6 +6,8 @@ import (
 	"math/big"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/implicitreg/verify/internal/numeric"
 )
 
 // This file is the automatic certificate search: a small interior-point SDP solver that looks
@@ -307,7 +309,7 @@ func (p *sdpProblem) solve() SDPResult {
 				// An ill-conditioned system (mat.Condition) still gives a usable step late on
 				// the central path; a singular one ends the search at the last point.
 				var cond mat.Condition
-				if !errors.As(err, &cond) || !finiteVec(step.RawVector().Data) {
+				if !errors.As(err, &cond) || !numeric.VecFinite(step.RawVector().Data) {
 					return p.finish(res, lam, t, feasible)
 				}
 			}
@@ -355,24 +357,6 @@ func (p *sdpProblem) finish(res SDPResult, lam []float64, t float64, feasible bo
 		res.Lambda, res.T = lam, t
 	}
 	return res
-}
-
-func finiteVec(xs []float64) bool {
-	for _, x := range xs {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return false
-		}
-	}
-	return true
-}
-
-// SolveSDP searches multipliers for the candidates numerically (see the file comment).
-func SolveSDP(claim Claim, cands []Inequality) (SDPResult, error) {
-	p, err := newSDPProblem(claim, cands)
-	if err != nil {
-		return SDPResult{}, err
-	}
-	return p.solve(), nil
 }
 
 // NoCertificateError says the search found no certificate: the best residual bound t is
