@@ -282,7 +282,6 @@ type panicError struct {
 	stack string
 }
 
-
 // isRapidControlFlow reports whether a recovered value is rapid's own (skip, invalid data,
 // stop): those must keep unwinding to rapid.
 func isRapidControlFlow(r any) bool {
