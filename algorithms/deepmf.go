@@ -900,6 +900,23 @@ const (
 	StopVisit     = "visit"    // Visit returned false
 )
 
+// stopReason decides whether a training loop stops before step t, checking in the order every
+// runner uses: a non-finite loss or iterate, the visitor (nil: none), convergence, the
+// budget. "" means take the step.
+func stopReason(t int, loss float64, finite bool, visit func() bool, stopLoss float64, maxIter int) string {
+	switch {
+	case math.IsNaN(loss) || math.IsInf(loss, 0) || !finite:
+		return StopDiverged
+	case visit != nil && !visit():
+		return StopVisit
+	case loss <= stopLoss:
+		return StopConverged
+	case t >= maxIter:
+		return StopMaxIter
+	}
+	return ""
+}
+
 // DeepMFRun is what TrainDeepMF reports.
 type DeepMFRun struct {
 	Iterations int     // steps taken
@@ -936,18 +953,11 @@ func TrainDeepMF(m *DeepMF, loss EndToEndLoss, opt DeepMFOptions) DeepMFRun {
 	for t := 0; ; t++ {
 		l := grad(m, loss, w)
 		run := DeepMFRun{Iterations: t, Loss: l, GradEvals: w.GradEvals}
-		switch {
-		case math.IsNaN(l) || math.IsInf(l, 0) || !m.Finite():
-			run.Reason = StopDiverged
-			return run
-		case opt.Visit != nil && !opt.Visit(t, m, l):
-			run.Reason = StopVisit
-			return run
-		case l <= opt.StopLoss:
-			run.Reason = StopConverged
-			return run
-		case t >= opt.MaxIter:
-			run.Reason = StopMaxIter
+		var visit func() bool
+		if opt.Visit != nil {
+			visit = func() bool { return opt.Visit(t, m, l) }
+		}
+		if run.Reason = stopReason(t, l, m.Finite(), visit, opt.StopLoss, opt.MaxIter); run.Reason != "" {
 			return run
 		}
 		eta := opt.LR

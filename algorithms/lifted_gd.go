@@ -78,20 +78,11 @@ func LiftedGD(p LiftedObjective, w *SymTensor, opts LiftedGDOptions) LiftedRun {
 		h := grad(p, g, w, &wk)
 		run.GradEvals++
 		run.Loss = h
-		if math.IsNaN(h) || math.IsInf(h, 0) || !numeric.VecFinite(w.Data) {
-			run.Reason = StopDiverged
-			return run
+		var visit func() bool
+		if opts.Visit != nil {
+			visit = func() bool { return opts.Visit(t, w, h) }
 		}
-		if opts.Visit != nil && !opts.Visit(t, w, h) {
-			run.Reason = StopVisit
-			return run
-		}
-		if h <= opts.StopLoss {
-			run.Reason = StopConverged
-			return run
-		}
-		if t >= opts.MaxIter {
-			run.Reason = StopMaxIter
+		if run.Reason = stopReason(t, h, numeric.VecFinite(w.Data), visit, opts.StopLoss, opts.MaxIter); run.Reason != "" {
 			return run
 		}
 		run.Iterations++
@@ -226,20 +217,11 @@ func UnliftedGD(loss EndToEndLoss, X *mat.Dense, opts UnliftedOptions) UnliftedR
 		f := loss.Grad(G, M)
 		run.GradEvals++
 		run.Loss = f
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			run.Reason = StopDiverged
-			return run
+		var visit func() bool
+		if opts.Visit != nil {
+			visit = func() bool { return opts.Visit(t, X, f) }
 		}
-		if opts.Visit != nil && !opts.Visit(t, X, f) {
-			run.Reason = StopVisit
-			return run
-		}
-		if f <= opts.StopLoss {
-			run.Reason = StopConverged
-			return run
-		}
-		if t >= opts.MaxIter {
-			run.Reason = StopMaxIter
+		if run.Reason = stopReason(t, f, true, visit, opts.StopLoss, opts.MaxIter); run.Reason != "" {
 			return run
 		}
 		S.Add(G, G.T())
