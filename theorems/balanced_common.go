@@ -159,10 +159,9 @@ func balHuge(vs ...float64) bool {
 	return false
 }
 
-// balFactorDraw is a drawn NOP instance and run.
-type balFactorDraw struct {
-	f               generators.FactorLoss
-	X0, Y0          *mat.Dense
+// balRun is what a drawn NOP or OP run has besides its loss and start: the start's kind,
+// the minibatches, the step regime, η, ρ, T, the local smoothness Λ_0 and ‖(X_0, Y_0)‖.
+type balRun struct {
 	start           string
 	batches         [][]int
 	batchKind       string
@@ -172,25 +171,38 @@ type balFactorDraw struct {
 	lambda, normXY0 float64
 }
 
-func (d *balFactorDraw) batch(t int) []int {
+func (d *balRun) batch(t int) []int {
 	if d.batches == nil {
 		return nil
 	}
 	return d.batches[t]
 }
 
-func (d *balFactorDraw) String() string {
-	r := d.X0.RawMatrix().Cols
-	s := fmt.Sprintf("%v; r = %d; start %s X0 = %s, Y0 = %s; T = %d, minibatches %s", d.f, r, d.start,
-		balFmtMat(d.X0), balFmtMat(d.Y0), d.T, d.batchKind)
+// describe ends an instance description: T, the minibatches, the regime, η and ρ (start
+// names the start's variables, e.g. "(X0, Y0)").
+func (d *balRun) describe(start string) string {
+	s := fmt.Sprintf("; T = %d, minibatches %s", d.T, d.batchKind)
 	if d.batches != nil {
 		s += fmt.Sprintf(" %v", d.batches)
 	}
 	s += fmt.Sprintf("; regime %s, η = %g (ηΛ_0 = %.3g)", d.regime, d.eta, d.eta*d.lambda)
 	if d.rho > 0 {
-		s += fmt.Sprintf(", ρ = %g (ρ/‖(X0, Y0)‖ = %.3g)", d.rho, d.rho/d.normXY0)
+		s += fmt.Sprintf(", ρ = %g (ρ/‖%s‖ = %.3g)", d.rho, start, d.rho/d.normXY0)
 	}
 	return s
+}
+
+// balFactorDraw is a drawn NOP instance and run.
+type balFactorDraw struct {
+	f      generators.FactorLoss
+	X0, Y0 *mat.Dense
+	balRun
+}
+
+func (d *balFactorDraw) String() string {
+	r := d.X0.RawMatrix().Cols
+	return fmt.Sprintf("%v; r = %d; start %s X0 = %s, Y0 = %s", d.f, r, d.start, balFmtMat(d.X0), balFmtMat(d.Y0)) +
+		d.describe("(X0, Y0)")
 }
 
 func balFmtMat(a *mat.Dense) string {
@@ -223,7 +235,7 @@ func balDrawFactor(t *rapid.T, maxD, maxK, maxR, maxT int, sam bool) (*balFactor
 	if !(lambda >= 1e-100 && lambda <= 1e100) {
 		return nil, balDiscardLambda
 	}
-	dr := &balFactorDraw{f: f, X0: X0, Y0: Y0, start: start, batches: batches, batchKind: bkind, regime: regime, T: T, lambda: lambda}
+	dr := &balFactorDraw{f: f, X0: X0, Y0: Y0, balRun: balRun{start: start, batches: batches, batchKind: bkind, regime: regime, T: T, lambda: lambda}}
 	dr.eta = generators.DrawScaleInvStep(t, lambda, regime)
 	dr.normXY0 = math.Hypot(numeric.FrobNorm(X0), numeric.FrobNorm(Y0))
 	if sam {
@@ -237,34 +249,13 @@ func balDrawFactor(t *rapid.T, maxD, maxK, maxR, maxT int, sam bool) (*balFactor
 
 // balInnerDraw is a drawn OP instance and run.
 type balInnerDraw struct {
-	f               *generators.ScalarTarget
-	x0, y0          []float64
-	start           string
-	batches         [][]int
-	batchKind       string
-	regime          string
-	eta, rho        float64
-	T               int
-	lambda, normXY0 float64
-}
-
-func (d *balInnerDraw) batch(t int) []int {
-	if d.batches == nil {
-		return nil
-	}
-	return d.batches[t]
+	f      *generators.ScalarTarget
+	x0, y0 []float64
+	balRun
 }
 
 func (d *balInnerDraw) String() string {
-	s := fmt.Sprintf("%v; start %s x0 = %v, y0 = %v; T = %d, minibatches %s", d.f, d.start, d.x0, d.y0, d.T, d.batchKind)
-	if d.batches != nil {
-		s += fmt.Sprintf(" %v", d.batches)
-	}
-	s += fmt.Sprintf("; regime %s, η = %g (ηΛ_0 = %.3g)", d.regime, d.eta, d.eta*d.lambda)
-	if d.rho > 0 {
-		s += fmt.Sprintf(", ρ = %g (ρ/‖(x0, y0)‖ = %.3g)", d.rho, d.rho/d.normXY0)
-	}
-	return s
+	return fmt.Sprintf("%v; start %s x0 = %v, y0 = %v", d.f, d.start, d.x0, d.y0) + d.describe("(x0, y0)")
 }
 
 // balDrawInner draws an OP loss, d, a start, a horizon, minibatches, a regime, η relative to
@@ -288,7 +279,7 @@ func balDrawInner(t *rapid.T, maxD, maxK, maxT int, sam bool) (*balInnerDraw, st
 	if !(lambda >= 1e-100 && lambda <= 1e100) {
 		return nil, balDiscardLambda
 	}
-	dr := &balInnerDraw{f: f, x0: x0, y0: y0, start: start, batches: batches, batchKind: bkind, regime: regime, T: T, lambda: lambda}
+	dr := &balInnerDraw{f: f, x0: x0, y0: y0, balRun: balRun{start: start, batches: batches, batchKind: bkind, regime: regime, T: T, lambda: lambda}}
 	dr.eta = generators.DrawScaleInvStep(t, lambda, regime)
 	dr.normXY0 = math.Hypot(numeric.Norm2(x0), numeric.Norm2(y0))
 	if sam {
@@ -331,9 +322,9 @@ func balPaperNOP(T int, rho float64) *balFactorDraw {
 		panic(err)
 	}
 	x0, y0 := generators.PaperStart()
-	return &balFactorDraw{f: f, X0: mat.NewDense(3, 1, x0), Y0: mat.NewDense(3, 1, y0), start: generators.StartPaper,
+	return &balFactorDraw{f: f, X0: mat.NewDense(3, 1, x0), Y0: mat.NewDense(3, 1, y0), balRun: balRun{start: generators.StartPaper,
 		batchKind: generators.BatchFull, regime: "paper", eta: 1e-4, rho: rho, T: T, lambda: 1,
-		normXY0: math.Hypot(numeric.Norm2(x0), numeric.Norm2(y0))}
+		normXY0: math.Hypot(numeric.Norm2(x0), numeric.Norm2(y0))}}
 }
 
 func balPaperOP(T int, rho float64) *balInnerDraw {
@@ -342,6 +333,6 @@ func balPaperOP(T int, rho float64) *balInnerDraw {
 		panic(err)
 	}
 	x0, y0 := generators.PaperStart()
-	return &balInnerDraw{f: f, x0: x0, y0: y0, start: generators.StartPaper, batchKind: generators.BatchFull,
-		regime: "paper", eta: 1e-4, rho: rho, T: T, lambda: 1, normXY0: math.Hypot(numeric.Norm2(x0), numeric.Norm2(y0))}
+	return &balInnerDraw{f: f, x0: x0, y0: y0, balRun: balRun{start: generators.StartPaper, batchKind: generators.BatchFull,
+		regime: "paper", eta: 1e-4, rho: rho, T: T, lambda: 1, normXY0: math.Hypot(numeric.Norm2(x0), numeric.Norm2(y0))}}
 }

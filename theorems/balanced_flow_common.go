@@ -531,7 +531,7 @@ func bflowDrawFactor(t *rapid.T, maxD, maxK, maxR, maxT int, reg bflowRegimes, m
 	if reg.rho != reg.eta && method == bflowSAM {
 		regime = "η " + reg.eta + ", ρ " + reg.rho
 	}
-	dr := &balFactorDraw{f: f, X0: X0, Y0: Y0, start: start, batches: batches, batchKind: bkind, regime: regime, T: T, lambda: lambda}
+	dr := &balFactorDraw{f: f, X0: X0, Y0: Y0, balRun: balRun{start: start, batches: batches, batchKind: bkind, regime: regime, T: T, lambda: lambda}}
 	dr.eta = generators.DrawScaleInvStep(t, lambda, reg.eta)
 	dr.normXY0 = math.Hypot(numeric.FrobNorm(X0), numeric.FrobNorm(Y0))
 	if reason := bflowScaleCheck(dr.normXY0); reason != "" {
@@ -574,7 +574,7 @@ func bflowDrawInner(t *rapid.T, maxD, maxK, maxT int, reg bflowRegimes, method s
 	if reg.rho != reg.eta && method == bflowSAM {
 		regime = "η " + reg.eta + ", ρ " + reg.rho
 	}
-	dr := &balInnerDraw{f: f, x0: x0, y0: y0, start: start, batches: batches, batchKind: bkind, regime: regime, T: T, lambda: lambda}
+	dr := &balInnerDraw{f: f, x0: x0, y0: y0, balRun: balRun{start: start, batches: batches, batchKind: bkind, regime: regime, T: T, lambda: lambda}}
 	dr.eta = generators.DrawScaleInvStep(t, lambda, reg.eta)
 	dr.normXY0 = math.Hypot(numeric.Norm2(x0), numeric.Norm2(y0))
 	if reason := bflowScaleCheck(dr.normXY0); reason != "" {

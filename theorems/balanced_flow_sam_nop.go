@@ -147,8 +147,8 @@ func fsamnThresholdExample() *balFactorDraw {
 	X0, Y0 := mat.NewDense(3, 1, []float64{1, 1, 0.5}), mat.NewDense(1, 1, []float64{1})
 	lambda := generators.FactorLocalSmoothness(f.ComponentSmoothness(), X0, Y0, f.GradScale(X0, Y0, nil))
 	norm := math.Hypot(numeric.FrobNorm(X0), numeric.FrobNorm(Y0))
-	return &balFactorDraw{f: f, X0: X0, Y0: Y0, start: "explicit", batchKind: generators.BatchFull, regime: "flow",
-		eta: 1e-4 / lambda, rho: 1e-3 * norm, T: 3, lambda: lambda, normXY0: norm}
+	return &balFactorDraw{f: f, X0: X0, Y0: Y0, balRun: balRun{start: "explicit", batchKind: generators.BatchFull, regime: "flow",
+		eta: 1e-4 / lambda, rho: 1e-3 * norm, T: 3, lambda: lambda, normXY0: norm}}
 }
 
 // fsamnProperty draws a NOP instance (T ≤ maxT, regimes reg; squared losses only when
