@@ -94,6 +94,25 @@ func SpectralInit(rng *rand.Rand, v1 []float64, noise float64) []float64 {
 	return x
 }
 
+// RandomUnit fills x with a uniformly random unit vector (a Gaussian draw, normalised; x must
+// be non-empty).
+func RandomUnit(rng *rand.Rand, x []float64) {
+	for {
+		s := 0.0
+		for i := range x {
+			x[i] = rng.NormFloat64()
+			s += x[i] * x[i]
+		}
+		if s > 0 {
+			s = math.Sqrt(s)
+			for i := range x {
+				x[i] /= s
+			}
+			return
+		}
+	}
+}
+
 // GaussianSensing draws m symmetric measurement matrices A_k = (G + Gᵀ)/(2√m), G with iid
 // N(0, 1) entries (for symmetric M, ⟨A_k, M⟩ = ⟨G, M⟩/√m ~ N(0, ‖M‖_F²/m), so
 // E‖A(M)‖² = ‖M‖_F²), a planted rank-r M* = ZZᵀ with Gaussian Z scaled so that ‖M*‖_F = 1, and

@@ -191,22 +191,8 @@ func SCOKinkFirst(g []float64, _ []int) {
 // SCOKinkRandomUnit selects a uniformly random unit vector of the support's span.
 func SCOKinkRandomUnit(rng *rand.Rand) SCOKink {
 	return func(g []float64, _ []int) {
-		for {
-			s := 0.0
-			for i := range g {
-				g[i] = rng.NormFloat64()
-				s += g[i] * g[i]
-			}
-			if s > 0 {
-				s = math.Sqrt(s)
-				for i := range g {
-					g[i] /= s
-				}
-				return
-			}
-			if len(g) == 0 {
-				return
-			}
+		if len(g) > 0 {
+			RandomUnit(rng, g)
 		}
 	}
 }

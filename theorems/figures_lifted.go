@@ -62,7 +62,7 @@ func LiftedFigures(m map[string]float64) []Figure {
 		XLabel: "n",
 		YLabel: "success rate (‖XXᵀ − M*‖_F ≤ 0.05)",
 		Lines:  []Line{lifted, unlifted, paperLifted, paperUnlifted},
-		Caption: fmt.Sprintf("Order l = 3, ρ = 0.01, random starts; our rates over the profile's trials at n ∈ %v "+
+		Caption: fmt.Sprintf("Order l = 3, ρ = 0.01, random unit-norm starts; our rates over the profile's trials at n ∈ %v "+
 			"(the quick and ci profiles run n = 5 only, the paper profile n = 5, 8, 10, 12), beside the rates read from "+
 			"the paper's Fig. 1 (Ma, Lavaei, Sojoudi 2023). Wilson intervals are in the metrics of lifted-tensor/beats-unlifted.", ns),
 	}}

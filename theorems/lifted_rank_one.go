@@ -251,13 +251,7 @@ func ltR1Trial(cfg ltR1Config, kind string, n, m, tMax int, rng *rand.Rand, keep
 		x0 = generators.SpectralInit(rng, v1, 1/math.Sqrt(float64(n)))
 	} else {
 		x0 = make([]float64, n)
-		for i := range x0 {
-			x0[i] = rng.NormFloat64()
-		}
-		nx := numeric.Norm2(x0)
-		for i := range x0 {
-			x0[i] /= nx
-		}
+		generators.RandomUnit(rng, x0)
 	}
 	nx := numeric.Norm2(x0)
 	align := math.Abs(numeric.Dot(v1, x0))
