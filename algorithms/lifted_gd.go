@@ -126,27 +126,10 @@ func (st *ltEscapeState) step(p LiftedObjective, w, g *SymTensor, h float64, e *
 		st.gs = &SymTensor{Shape: w.Shape, Data: make([]float64, len(w.Data))}
 	}
 	n, r, l := p.N(), p.Rank(), p.Order()
-	x := ExtractVector(BestRank1(w, e.Rank1), l)
-	X := Unvec(x, n, r)
-	var M, G mat.Dense
-	M.Mul(X, X.T())
-	G.ReuseAs(n, n)
-	st.unl.Grad(&G, &M)
-	Gs := mat.NewSymDense(n, nil)
-	for i := range n {
-		for j := i; j < n; j++ {
-			Gs.SetSym(i, j, (G.At(i, j)+G.At(j, i))/2)
-		}
-	}
-	_, vecs, ok := numeric.EigSym(Gs)
+	u, _, ok := EscapeDirection(st.unl, ExtractVector(BestRank1(w, e.Rank1), l), n, r)
 	if !ok {
 		return 0, false
 	}
-	u := make([]float64, n*r)
-	for i := range n {
-		u[i] = vecs.At(i, 0)
-	}
-	ltFixSign(u)
 	d := &SymTensor{Shape: w.Shape, Data: make([]float64, len(w.Data))}
 	d.SetOuterPower(1, u)
 	slope := g.Inner(d)
@@ -168,6 +151,35 @@ func (st *ltEscapeState) step(p LiftedObjective, w, g *SymTensor, h float64, e *
 		eta *= e.Gamma
 	}
 	return evals, false
+}
+
+// EscapeDirection returns CustomGD's escape direction at the dropped point X = unvec(x, n, r)
+// (paper Thm 2, App. E Alg. 1): u ∈ R^{nr} holding the unit eigenvector of λ_min of the
+// symmetrised ∇f(XXᵀ) = A*(A(XXᵀ) − b) of the unlifted loss in its first block (the authors'
+// eigenvector of kron(I_r, ∇f)), its largest-magnitude entry made positive, and λ_min. The
+// step direction is u^{⊗l}. ok is false when the eigen-decomposition fails.
+func EscapeDirection(unl *Sensing, x []float64, n, r int) (u []float64, lambdaMin float64, ok bool) {
+	X := Unvec(x, n, r)
+	var M, G mat.Dense
+	M.Mul(X, X.T())
+	G.ReuseAs(n, n)
+	unl.Grad(&G, &M)
+	Gs := mat.NewSymDense(n, nil)
+	for i := range n {
+		for j := i; j < n; j++ {
+			Gs.SetSym(i, j, (G.At(i, j)+G.At(j, i))/2)
+		}
+	}
+	vals, vecs, ok := numeric.EigSym(Gs)
+	if !ok {
+		return nil, math.NaN(), false
+	}
+	u = make([]float64, n*r)
+	for i := range n {
+		u[i] = vecs.At(i, 0)
+	}
+	ltFixSign(u)
+	return u, vals[0], true
 }
 
 // ltFixSign makes the largest-magnitude entry of u positive (an eigenvector's sign is
