@@ -136,7 +136,7 @@ func ltEscEvidence(grad algorithms.LiftedGradient, in ltEscInstance, strong bool
 	xav, uav := mat.NewVecDense(n, xa), mat.NewVecDense(n, ua)
 	a, c, e := make([]float64, m), make([]float64, m), make([]float64, m)
 	aBar, bBar, cBar, eBar := make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
-	grad2 := mat.NewSymDense(n, nil)
+	gradF := mat.NewSymDense(n, nil)
 	normBound := 0.0 // Σ_k |a_k − b_k|·‖A_k‖_F ≥ ‖∇f(xxᵀ)‖_2
 	for k, A := range in.A {
 		var absA mat.Dense
@@ -151,12 +151,12 @@ func ltEscEvidence(grad algorithms.LiftedGradient, in ltEscInstance, strong bool
 		r := a[k] - in.b[k]
 		for i := range n {
 			for j := i; j < n; j++ {
-				grad2.SetSym(i, j, grad2.At(i, j)+r*A.At(i, j))
+				gradF.SetSym(i, j, gradF.At(i, j)+r*A.At(i, j))
 			}
 		}
 		normBound += math.Abs(r) * numeric.FrobNorm(A)
 	}
-	vals, _, ok := numeric.EigSym(grad2)
+	vals, _, ok := numeric.EigSym(gradF)
 	if !ok {
 		return Discarded("eigen-decomposition of ∇f(xxᵀ) failed")
 	}
@@ -166,22 +166,15 @@ func ltEscEvidence(grad algorithms.LiftedGradient, in ltEscInstance, strong bool
 	if !(lmin < -0x1p-40*normBound) {
 		return Discarded("∇f(xxᵀ) has no certifiably negative eigenvalue: no escape direction")
 	}
-	dot := func(p, q []float64) float64 {
-		s := 0.0
-		for i := range p {
-			s += p[i] * q[i]
-		}
-		return s
-	}
 	lf := float64(l)
 	pow := func(v float64) float64 { return math.Pow(v, lf) }
-	alpha, beta := dot(a, e), dot(in.b, e)
+	alpha, beta := numeric.Dot(a, e), numeric.Dot(in.b, e)
 	rayleigh := alpha - beta // uᵀ∇f(xxᵀ)u
 	G := beta - alpha
-	c2l := pow(dot(c, c))
+	c2l := pow(numeric.Dot(c, c))
 	var ev Evidence
 	ev.Instance = in.desc + fmt.Sprintf("; u = %.3g, λ_min = %.4g", u, lmin)
-	ev.Add(Le("step 1 uᵀ∇f(xxᵀ)u ≤ λ_min", -1, rayleigh, lmin, dot(aBar, eBar), dot(bBar, eBar), normBound))
+	ev.Add(Le("step 1 uᵀ∇f(xxᵀ)u ≤ λ_min", -1, rayleigh, lmin, numeric.Dot(aBar, eBar), numeric.Dot(bBar, eBar), normBound))
 
 	// Curvature from the gradient under test: φ'(t) = ⟨∇h(ŵ + tΔ), Δ⟩.
 	w := algorithms.NewSymTensor(n, l)
@@ -204,8 +197,8 @@ func ltEscEvidence(grad algorithms.LiftedGradient, in ltEscInstance, strong bool
 		return ev
 	}
 	// Absolute terms of φ'(t) = ½⟨r(t), r'(t)⟩ (r = a^{⊗l} − b^{⊗l} + 2tc^{⊗l} + t²e^{⊗l}).
-	ac, ae, bc, be := pow(dot(aBar, cBar)), pow(dot(aBar, eBar)), pow(dot(bBar, cBar)), pow(dot(bBar, eBar))
-	cc, ce, ee := pow(dot(cBar, cBar)), pow(dot(cBar, eBar)), pow(dot(eBar, eBar))
+	ac, ae, bc, be := pow(numeric.Dot(aBar, cBar)), pow(numeric.Dot(aBar, eBar)), pow(numeric.Dot(bBar, cBar)), pow(numeric.Dot(bBar, eBar))
+	cc, ce, ee := pow(numeric.Dot(cBar, cBar)), pow(numeric.Dot(cBar, eBar)), pow(numeric.Dot(eBar, eBar))
 	absTerms := func(s float64) float64 {
 		s = math.Abs(s)
 		return ac + s*ae + bc + s*be + 2*s*cc + 3*s*s*ce + s*s*s*ee
