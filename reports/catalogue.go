@@ -62,7 +62,7 @@ func WriteList(w io.Writer, ths []*theorems.Theorem, format string) error {
 }
 
 // WriteExplain prints everything known about one theorem: statement, hypotheses, proof
-// steps, tolerance, examples and controls, and its source status.
+// steps, tolerance, examples, controls and probes, and its source status.
 func WriteExplain(w io.Writer, th *theorems.Theorem) {
 	fmt.Fprintf(w, "%s — %s\n", th.ID, th.Title)
 	fmt.Fprintf(w, "kind: %s    source: %s", th.Kind, th.Source)
@@ -105,6 +105,12 @@ func WriteExplain(w io.Writer, th *theorems.Theorem) {
 		fmt.Fprintln(w, "\nnegative controls (each must be caught; run with --controls):")
 		for _, c := range th.Controls {
 			fmt.Fprintf(w, "  - %s [breaks the %s]: %s\n", c.Name, c.Breaks, c.Description)
+		}
+	}
+	if ps := theorems.Probes(th.ID); len(ps) > 0 {
+		fmt.Fprintf(w, "\nprobes (sweep a hypothesis parameter: verify probe %s --vary NAME=FROM:TO[:STEPS]):\n", th.ID)
+		for _, p := range ps {
+			fmt.Fprintf(w, "  - %s (hypothesis: %s; the theorem's value %g):\n    %s\n", p.Name, p.Hypothesis, p.Default, strings.ReplaceAll(strings.TrimSpace(p.Description), "\n", "\n    "))
 		}
 	}
 }

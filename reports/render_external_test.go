@@ -90,3 +90,22 @@ func TestUnknownFormatIsAnError(t *testing.T) {
 		t.Fatal("xml accepted")
 	}
 }
+
+// explain lists a theorem's probes with the command that runs them, and says nothing of
+// probes for a theorem that has none.
+func TestExplainListsProbes(t *testing.T) {
+	th, _ := theorems.Lookup("basic-inequality/gd")
+	var buf bytes.Buffer
+	reports.WriteExplain(&buf, th)
+	for _, want := range []string{"probes (sweep a hypothesis parameter: verify probe basic-inequality/gd --vary", "  - step (hypothesis: 0 < step ≤ 1"} {
+		if !bytes.Contains(buf.Bytes(), []byte(want)) {
+			t.Errorf("explain basic-inequality/gd lacks %q:\n%s", want, buf.String())
+		}
+	}
+	th, _ = theorems.Lookup("lifted-tensor/symmetric")
+	buf.Reset()
+	reports.WriteExplain(&buf, th)
+	if bytes.Contains(buf.Bytes(), []byte("probes (")) {
+		t.Errorf("explain lifted-tensor/symmetric lists probes it does not have:\n%s", buf.String())
+	}
+}

@@ -44,7 +44,7 @@ Usage:
 
 Commands:
   list     every theorem of the catalogue, encoded or not, with its kind and source
-  explain  one theorem's statement, hypotheses, proof steps, tolerance and controls
+  explain  one theorem's statement, hypotheses, proof steps, tolerance, controls and probes
   run      check theorems (all encoded ones by default) and print the violation table
   replay   re-run one theorem exactly as a report's replay column says, with full details
   probe    sweep one hypothesis parameter (e.g. the step as a multiple of 1/L): violation rate
