@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,19 +136,51 @@ func cmdReport(args []string, stdout, stderr io.Writer) (int, error) {
 			return exitUsage, fmt.Errorf("cannot write --out %s: %w", *out, err)
 		}
 	}
+	stale := reportLinkedFigures(filepath.Join(*out, "README.md"))
 	for _, rel := range order {
 		wrote = true
 		if err := writeFileAtomic(filepath.Join(*out, filepath.FromSlash(rel)), files[rel]); err != nil {
 			return exitUsage, fmt.Errorf("cannot write --out %s: %w", *out, err)
 		}
+		delete(stale, rel)
 	}
 	wrote = true
 	fmt.Fprintf(stdout, "wrote %s and %d figures (SVG and PNG) in %s\n",
 		filepath.Join(*out, "README.md"), len(figs), filepath.Join(*out, reportFiguresDir))
+	// Figures the previous README.md linked and this one does not (a report of fewer theorems
+	// into the same directory) are removed; files it never linked are left alone.
+	removed := 0
+	for _, rel := range slices.Sorted(maps.Keys(stale)) {
+		if err := os.Remove(filepath.Join(*out, filepath.FromSlash(rel))); err == nil {
+			removed++
+		} else if !errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(stderr, "verify: could not remove the stale figure %s: %v\n", rel, err)
+		}
+	}
+	if removed > 0 {
+		fmt.Fprintf(stdout, "removed %d figure files the previous README.md linked and this one does not\n", removed)
+	}
 	if !rep.OK() {
 		return exitViolated, nil
 	}
 	return exitOK, nil
+}
+
+// reportFigureLink matches a figure link of a README.md that `verify report` wrote.
+var reportFigureLink = regexp.MustCompile(`\]\((` + reportFiguresDir + `/[A-Za-z0-9._-]+\.(?:svg|png))\)`)
+
+// reportLinkedFigures returns the figure files (relative to --out) that the README.md at path
+// links; none when there is no such file.
+func reportLinkedFigures(path string) map[string]bool {
+	out := map[string]bool{}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return out
+	}
+	for _, m := range reportFigureLink.FindAllSubmatch(b, -1) {
+		out[string(m[1])] = true
+	}
+	return out
 }
 
 // reportCheckDir makes sure dir is a writable directory, creating it (and reporting so) when

@@ -146,3 +146,37 @@ func TestReportInterruptedWritesNothing(t *testing.T) {
 		t.Errorf("an interrupted run left files: %v", entries)
 	}
 }
+
+// A report of fewer theorems into the same directory removes the figures that only the
+// previous README.md linked, and leaves files it never linked alone.
+func TestReportRemovesStaleFigures(t *testing.T) {
+	out := t.TempDir()
+	if code, _, stderr := run(t, "report", "--out", out, "--seed", "3", "norm-divergence"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	old := filepath.Join(out, "figures", "norm-divergence-w11-vs-loss.svg")
+	if _, err := os.Stat(old); err != nil {
+		t.Fatal(err)
+	}
+	mine := filepath.Join(out, "figures", "my-notes.svg")
+	if err := os.WriteFile(mine, []byte("<svg/>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, "report", "--out", out, "--seed", "3", "sco/rerm-fails")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "removed 2 figure files") {
+		t.Errorf("stdout does not say what was removed: %s", stdout)
+	}
+	for _, gone := range []string{old, strings.TrimSuffix(old, ".svg") + ".png"} {
+		if _, err := os.Stat(gone); !os.IsNotExist(err) {
+			t.Errorf("%s: want removed, got %v", gone, err)
+		}
+	}
+	for _, kept := range []string{mine, filepath.Join(out, "figures", "sco-gap-vs-n.svg")} {
+		if _, err := os.Stat(kept); err != nil {
+			t.Errorf("%s: %v", kept, err)
+		}
+	}
+}
