@@ -215,7 +215,7 @@ func nuclearValidate(c *Completion, opt NuclearOptions) error {
 
 // The factorisations, as variables so that tests can make them fail.
 var (
-	nuclearSVD            = numeric.SVD
+	nuclearSVD            = (*numeric.SVDWork).SVD
 	nuclearSingularValues = numeric.SingularValues
 )
 
@@ -234,6 +234,7 @@ type nuclearADMM struct {
 	autoRho    bool // choose ρ from the first SVD, then balance residuals
 	primalRes  float64
 	dualRes    float64
+	svd        numeric.SVDWork // the step's SVD workspace: an iteration allocates nothing
 }
 
 const (
@@ -280,7 +281,7 @@ func (a *nuclearADMM) step() bool {
 	for k, p := range a.idx {
 		wd[p] -= a.u[k]
 	}
-	U, s, V, ok := nuclearSVD(a.W)
+	U, s, V, ok := nuclearSVD(&a.svd, a.W)
 	if !ok {
 		return false
 	}

@@ -452,12 +452,12 @@ func TestNuclearErrors(t *testing.T) {
 	I, J := generators.UniformEntries(rng, 10, 10, 40)
 	c, _ := CompletionFrom(M, I, J, 1)
 	calls := 0
-	defer func(f func(mat.Matrix) (*mat.Dense, []float64, *mat.Dense, bool)) { nuclearSVD = f }(nuclearSVD)
-	nuclearSVD = func(a mat.Matrix) (*mat.Dense, []float64, *mat.Dense, bool) {
+	defer func(f func(*numeric.SVDWork, mat.Matrix) (*mat.Dense, []float64, *mat.Dense, bool)) { nuclearSVD = f }(nuclearSVD)
+	nuclearSVD = func(w *numeric.SVDWork, a mat.Matrix) (*mat.Dense, []float64, *mat.Dense, bool) {
 		if calls++; calls > 4 {
 			return nil, nil, nil, false
 		}
-		return numeric.SVD(a)
+		return w.SVD(a)
 	}
 	res, err := MinNuclearCompletion(c, NuclearOptions{CheckEvery: 2, GapTol: 1e-12})
 	if err == nil || !strings.Contains(err.Error(), "iteration 5") || !strings.Contains(err.Error(), "certified so far") {
@@ -469,7 +469,7 @@ func TestNuclearErrors(t *testing.T) {
 
 	// A primal bound that undercuts the dual one (here: singular values halved) is reported
 	// as an inconsistent certificate, never returned as a negative gap.
-	nuclearSVD = numeric.SVD
+	nuclearSVD = (*numeric.SVDWork).SVD
 	defer func(f func(mat.Matrix) ([]float64, bool)) { nuclearSingularValues = f }(nuclearSingularValues)
 	nuclearSingularValues = func(a mat.Matrix) ([]float64, bool) {
 		s, ok := numeric.SingularValues(a)

@@ -2,8 +2,10 @@ package numeric
 
 import (
 	"math"
-	"sort"
 
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -14,16 +16,63 @@ import (
 // tiny and huge matrices factor alike. ok is false for an empty or non-finite matrix, a
 // failed factorisation or a panic inside the factorisation.
 func SVD(a mat.Matrix) (u *mat.Dense, s []float64, v *mat.Dense, ok bool) {
-	return svd(a, true)
+	return new(SVDWork).SVD(a)
 }
 
 // SingularValues returns the singular values of a, descending; ok as for SVD.
 func SingularValues(a mat.Matrix) (s []float64, ok bool) {
-	_, s, _, ok = svd(a, false)
+	return new(SVDWork).SingularValues(a)
+}
+
+// SVDWork is the workspace of repeated SVDs of same-sized matrices (an iterative method's
+// inner loop): after the first call for a shape, a factorisation allocates nothing. The
+// results are those of SVD and SingularValues, bit for bit; U, s and V are views into the
+// workspace, valid until its next call.
+type SVDWork struct {
+	r, c    int
+	vectors bool
+	a       blas64.General // the rescaled copy, destroyed by the factorisation
+	u, vt   blas64.General
+	s, work []float64
+	uDense  *mat.Dense // r×k view of u
+	vDense  *mat.Dense // c×k, the transpose of vt
+}
+
+// SVD is SVD(a) in the workspace.
+func (w *SVDWork) SVD(a mat.Matrix) (u *mat.Dense, s []float64, v *mat.Dense, ok bool) {
+	return w.factor(a, true)
+}
+
+// SingularValues is SingularValues(a) in the workspace.
+func (w *SVDWork) SingularValues(a mat.Matrix) (s []float64, ok bool) {
+	_, s, _, ok = w.factor(a, false)
 	return s, ok
 }
 
-func svd(a mat.Matrix, vectors bool) (u *mat.Dense, s []float64, v *mat.Dense, ok bool) {
+// reshape sizes the buffers for an r×c matrix, with or without vectors (the jobs of the
+// factorisation, on which its optimal work size depends), as gonum's mat.SVD would.
+func (w *SVDWork) reshape(r, c int, vectors bool) {
+	if w.a.Data != nil && w.r == r && w.c == c && w.vectors == vectors {
+		return
+	}
+	k := min(r, c)
+	*w = SVDWork{r: r, c: c, vectors: vectors,
+		a: blas64.General{Rows: r, Cols: c, Stride: c, Data: make([]float64, r*c)},
+		s: make([]float64, k)}
+	jobU, jobVT := lapack.SVDNone, lapack.SVDNone
+	if vectors {
+		jobU, jobVT = lapack.SVDStore, lapack.SVDStore
+		w.u = blas64.General{Rows: r, Cols: k, Stride: k, Data: make([]float64, r*k)}
+		w.vt = blas64.General{Rows: k, Cols: c, Stride: c, Data: make([]float64, k*c)}
+		w.uDense = mat.NewDense(r, k, w.u.Data)
+		w.vDense = mat.NewDense(c, k, nil)
+	}
+	query := []float64{0}
+	lapack64.Gesvd(jobU, jobVT, w.a, w.u, w.vt, w.s, query, -1)
+	w.work = make([]float64, int(query[0]))
+}
+
+func (w *SVDWork) factor(a mat.Matrix, vectors bool) (u *mat.Dense, s []float64, v *mat.Dense, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			u, s, v, ok = nil, nil, nil, false
@@ -37,45 +86,57 @@ func svd(a mat.Matrix, vectors bool) (u *mat.Dense, s []float64, v *mat.Dense, o
 	if !finite {
 		return nil, nil, nil, false
 	}
+	w.reshape(r, c, vectors)
 	k := min(r, c)
 	if maxAbs == 0 {
-		s = make([]float64, k)
+		clear(w.s)
 		if !vectors {
-			return nil, s, nil, true
+			return nil, w.s, nil, true
 		}
-		u, v = mat.NewDense(r, k, nil), mat.NewDense(c, k, nil)
+		clear(w.u.Data)
+		w.vDense.Zero()
 		for i := 0; i < k; i++ {
-			u.Set(i, i, 1)
-			v.Set(i, i, 1)
+			w.uDense.Set(i, i, 1)
+			w.vDense.Set(i, i, 1)
 		}
-		return u, s, v, true
+		return w.uDense, w.s, w.vDense, true
 	}
 	_, e := math.Frexp(maxAbs)
-	b := scaledCopy(a, e)
-	var f mat.SVD
-	kind := mat.SVDNone
-	if vectors {
-		kind = mat.SVDThin
+	for i := 0; i < r; i++ {
+		row := w.a.Data[i*c : (i+1)*c]
+		for j := range row {
+			row[j] = math.Ldexp(a.At(i, j), -e)
+		}
 	}
-	if !f.Factorize(b, kind) {
+	jobU, jobVT := lapack.SVDNone, lapack.SVDNone
+	if vectors {
+		jobU, jobVT = lapack.SVDStore, lapack.SVDStore
+	}
+	if !lapack64.Gesvd(jobU, jobVT, w.a, w.u, w.vt, w.s, w.work, len(w.work)) {
 		return nil, nil, nil, false
 	}
-	s = f.Values(nil)
+	s = w.s
 	for i := range s {
 		s[i] = math.Ldexp(s[i], e)
 		if math.IsNaN(s[i]) || math.IsInf(s[i], 0) {
 			return nil, nil, nil, false
 		}
 	}
-	if !sort.IsSorted(sort.Reverse(sort.Float64Slice(s))) {
-		return nil, nil, nil, false
+	for i := 1; i < len(s); i++ {
+		if s[i] > s[i-1] {
+			return nil, nil, nil, false
+		}
 	}
-	if vectors {
-		u, v = new(mat.Dense), new(mat.Dense)
-		f.UTo(u)
-		f.VTo(v)
+	if !vectors {
+		return nil, s, nil, true
 	}
-	return u, s, v, true
+	vd := w.vDense.RawMatrix()
+	for i := 0; i < k; i++ {
+		for j := 0; j < c; j++ {
+			vd.Data[j*vd.Stride+i] = w.vt.Data[i*w.vt.Stride+j]
+		}
+	}
+	return w.uDense, s, w.vDense, true
 }
 
 // EffectiveRank is Roy and Vetterli's effective rank exp(−Σ p_i log p_i), p_i = σ_i/Σσ_j,
