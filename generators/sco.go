@@ -397,9 +397,14 @@ func (in SCOSSSS09) Loss(w []float64, alpha []bool) float64 {
 
 // EmpiricalRisk is (1/n)Σ_i ‖α_i ⊙ w‖.
 func (in SCOSSSS09) EmpiricalRisk(w []float64, S [][]bool) float64 {
+	return scoAverageLoss(in.Loss, w, S)
+}
+
+// scoAverageLoss is (1/n)Σ_i loss(w, S_i), the empirical risk of a pattern instance.
+func scoAverageLoss(loss func(w []float64, pattern []bool) float64, w []float64, S [][]bool) float64 {
 	s := 0.0
 	for _, a := range S {
-		s += in.Loss(w, a)
+		s += loss(w, a)
 	}
 	return s / float64(len(S))
 }
@@ -464,11 +469,7 @@ func (in SCOFeldman) Loss(w []float64, V []bool) float64 {
 
 // EmpiricalRisk is (1/n)Σ_i f(w; V_i).
 func (in SCOFeldman) EmpiricalRisk(w []float64, S [][]bool) float64 {
-	s := 0.0
-	for _, v := range S {
-		s += in.Loss(w, v)
-	}
-	return s / float64(len(S))
+	return scoAverageLoss(in.Loss, w, S)
 }
 
 // Risk is F(w) exactly (papers/sco.md §4.2, derived): with the coordinates above ½ sorted,
