@@ -64,6 +64,9 @@ func cmdReport(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	if b, err := os.ReadFile(filepath.Join(*out, "README.md")); err == nil && !bytes.HasPrefix(b, []byte(reports.RegenerateLinePrefix)) {
+		return exitUsage, usagef("--out %s holds a README.md that verify report did not write; choose another directory (report would overwrite it)", *out)
+	}
 	wrote := false
 	defer func() {
 		if created && !wrote {
@@ -170,11 +173,12 @@ func cmdReport(args []string, stdout, stderr io.Writer) (int, error) {
 var reportFigureLink = regexp.MustCompile(`\]\((` + reportFiguresDir + `/[A-Za-z0-9._-]+\.(?:svg|png))\)`)
 
 // reportLinkedFigures returns the figure files (relative to --out) that the README.md at path
-// links; none when there is no such file.
+// links (one that `verify report` wrote: cmdReport refuses any other); none when there is no
+// such file.
 func reportLinkedFigures(path string) map[string]bool {
 	out := map[string]bool{}
 	b, err := os.ReadFile(path)
-	if err != nil {
+	if err != nil || !bytes.HasPrefix(b, []byte(reports.RegenerateLinePrefix)) {
 		return out
 	}
 	for _, m := range reportFigureLink.FindAllSubmatch(b, -1) {

@@ -179,4 +179,25 @@ func TestReportRemovesStaleFigures(t *testing.T) {
 			t.Errorf("%s: %v", kept, err)
 		}
 	}
+
+	// A README.md that verify did not write is not overwritten: exit 2 before any work, and
+	// the directory is left as it was.
+	hand := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(hand, "figures"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	theirs := filepath.Join(hand, "figures", "plot.png")
+	notes := []byte("# notes\n\n![plot](figures/plot.png)\n")
+	os.WriteFile(theirs, []byte("png"), 0o644)
+	os.WriteFile(filepath.Join(hand, "README.md"), notes, 0o644)
+	code, _, stderr = run(t, "report", "--out", hand, "--seed", "3", "sco/rerm-fails")
+	if code != exitUsage || !strings.Contains(stderr, "did not write") {
+		t.Fatalf("hand-written README.md: exit %d, stderr %s; want 2 and the reason", code, stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(hand, "README.md")); !bytes.Equal(b, notes) {
+		t.Error("the hand-written README.md was changed")
+	}
+	if _, err := os.Stat(theirs); err != nil {
+		t.Errorf("a figure of a hand-written README.md was removed: %v", err)
+	}
 }
