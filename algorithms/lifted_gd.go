@@ -164,13 +164,7 @@ func EscapeDirection(unl *Sensing, x []float64, n, r int) (u []float64, lambdaMi
 	M.Mul(X, X.T())
 	G.ReuseAs(n, n)
 	unl.Grad(&G, &M)
-	Gs := mat.NewSymDense(n, nil)
-	for i := range n {
-		for j := i; j < n; j++ {
-			Gs.SetSym(i, j, (G.At(i, j)+G.At(j, i))/2)
-		}
-	}
-	vals, vecs, ok := numeric.EigSym(Gs)
+	vals, vecs, ok := numeric.EigSym(numeric.SymPart(&G))
 	if !ok {
 		return nil, math.NaN(), false
 	}
@@ -178,24 +172,8 @@ func EscapeDirection(unl *Sensing, x []float64, n, r int) (u []float64, lambdaMi
 	for i := range n {
 		u[i] = vecs.At(i, 0)
 	}
-	ltFixSign(u)
+	numeric.FixSign(u)
 	return u, vals[0], true
-}
-
-// ltFixSign makes the largest-magnitude entry of u positive (an eigenvector's sign is
-// arbitrary; fixing it makes runs reproducible).
-func ltFixSign(u []float64) {
-	k := 0
-	for i, v := range u {
-		if math.Abs(v) > math.Abs(u[k]) {
-			k = i
-		}
-	}
-	if u[k] < 0 {
-		for i := range u {
-			u[i] = -u[i]
-		}
-	}
 }
 
 // UnliftedOptions configures UnliftedGD.

@@ -55,28 +55,12 @@ func NewPerturbedCompletion(n int, rho float64) *PerturbedCompletion {
 // s2 = the largest |λ| over the other eigenvalues. When λ_max ≥ s2, λ_max and s2 are the two
 // largest singular values σ_1(U) ≥ σ_2(U) and v is the top singular vector (the paper's v_1).
 func TopEigenvector(U []float64, n int) (v []float64, s1, s2 float64, ok bool) {
-	S := mat.NewSymDense(n, nil)
-	for i := range n {
-		for j := i; j < n; j++ {
-			S.SetSym(i, j, (U[i*n+j]+U[j*n+i])/2)
-		}
-	}
-	vals, vecs, ok := numeric.EigSym(S)
+	vals, vecs, ok := numeric.EigSym(numeric.SymPart(mat.NewDense(n, n, U)))
 	if !ok {
 		return nil, math.NaN(), math.NaN(), false
 	}
 	v = mat.Col(nil, n-1, vecs)
-	k := 0
-	for i, x := range v {
-		if math.Abs(x) > math.Abs(v[k]) {
-			k = i
-		}
-	}
-	if v[k] < 0 {
-		for i := range v {
-			v[i] = -v[i]
-		}
-	}
+	numeric.FixSign(v)
 	s2 = math.NaN()
 	if n > 1 {
 		s2 = math.Max(math.Abs(vals[n-2]), math.Abs(vals[0]))

@@ -252,13 +252,7 @@ func (f *Quadratic) Hessian() *mat.SymDense {
 	}
 	var a mat.Dense
 	a.Mul(ql, f.q.T())
-	h := mat.NewSymDense(d, nil)
-	for i := 0; i < d; i++ {
-		for j := i; j < d; j++ {
-			h.SetSym(i, j, (a.At(i, j)+a.At(j, i))/2)
-		}
-	}
-	return h
+	return numeric.SymPart(&a)
 }
 
 // ThetaScale returns ‖b‖_∞/λ_max, or 1 when that is outside [1e-100, 1e100] (e.g. b = 0).

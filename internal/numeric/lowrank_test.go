@@ -74,3 +74,22 @@ func TestSVDWorkMatchesSVDAndDoesNotAllocate(t *testing.T) {
 		t.Error("a non-finite matrix factored")
 	}
 }
+
+func TestSymPartAndFixSign(t *testing.T) {
+	s := numeric.SymPart(mat.NewDense(2, 2, []float64{1, 2, 4, 3}))
+	if want := mat.NewSymDense(2, []float64{1, 3, 3, 3}); !mat.Equal(s, want) {
+		t.Errorf("SymPart = %v, want %v", mat.Formatted(s), mat.Formatted(want))
+	}
+	for _, tc := range []struct{ in, want []float64 }{
+		{[]float64{0.5, -2, 1}, []float64{-0.5, 2, -1}},
+		{[]float64{-1, 1}, []float64{1, -1}}, // a tie: the first largest entry decides
+		{[]float64{0, 3}, []float64{0, 3}},
+		{nil, nil},
+	} {
+		v := append([]float64(nil), tc.in...)
+		numeric.FixSign(v)
+		if d := cmp.Diff(tc.want, v); d != "" {
+			t.Errorf("FixSign(%v): (-want +got)\n%s", tc.in, d)
+		}
+	}
+}

@@ -464,3 +464,32 @@ func CertifiedGramMaxEig(x *mat.Dense) (float64, bool) {
 	slack := MulUp(float64(8*k+4+2*m)*Eps+0x1p-900, f2)
 	return math.Nextafter(lam+slack, math.Inf(1)), true
 }
+
+// SymPart returns (a + aᵀ)/2 of the square matrix a as a SymDense: the symmetric matrix whose
+// quadratic form is a's.
+func SymPart(a mat.Matrix) *mat.SymDense {
+	n, _ := a.Dims()
+	s := mat.NewSymDense(n, nil)
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			s.SetSym(i, j, (a.At(i, j)+a.At(j, i))/2)
+		}
+	}
+	return s
+}
+
+// FixSign makes the largest-magnitude entry of v positive (the first one on ties), flipping v
+// in place: an eigenvector's sign is arbitrary, and fixing it makes results reproducible.
+func FixSign(v []float64) {
+	k := 0
+	for i, x := range v {
+		if math.Abs(x) > math.Abs(v[k]) {
+			k = i
+		}
+	}
+	if len(v) > 0 && v[k] < 0 {
+		for i := range v {
+			v[i] = -v[i]
+		}
+	}
+}

@@ -99,13 +99,7 @@ func conjugate(q *mat.Dense, lam []float64) *mat.SymDense {
 		}
 	}
 	a.Mul(&ql, q.T())
-	s := mat.NewSymDense(n, nil)
-	for i := 0; i < n; i++ {
-		for j := i; j < n; j++ {
-			s.SetSym(i, j, (a.At(i, j)+a.At(j, i))/2)
-		}
-	}
-	return s
+	return SymPart(&a)
 }
 
 func TestEigSymOrthogonalConjugation(t *testing.T) {
