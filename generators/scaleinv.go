@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/implicitreg/verify/internal/numeric"
@@ -259,45 +260,35 @@ func (f *FactorSquared) GradScale(X, Y *mat.Dense, batch []int) float64 {
 func (f *FactorSquared) GradMul(GM, GtN, X, Y, M, N *mat.Dense, batch []int) {
 	f.check(X, Y)
 	siCheckBatch(batch)
-	_, r := X.Dims()
 	K := f.Components()
 	n := siBatchLen(K, batch)
-	if GM != nil {
-		gm, m := GM.RawMatrix(), M.RawMatrix()
-		siZero(gm)
-		t1 := f.b1.general(r, m.Cols)
-		siZero(t1)
-		siGemmTNAdd(t1, 1, Y.RawMatrix(), m) // YᵀM
-		siGemmNNAdd(gm, f.c, X.RawMatrix(), t1)
-		if f.u != nil {
-			t2 := f.b2.general(f.u.RawMatrix().Cols, m.Cols)
-			siZero(t2)
-			siGemmTNAdd(t2, 1, f.v.RawMatrix(), m) // VᵀM
-			siGemmNNAdd(gm, -f.c, f.u.RawMatrix(), t2)
-		}
-		if f.alpha > 0 {
-			for i := 0; i < n; i++ {
-				siGemmNNAdd(gm, -f.c*f.alpha/float64(n), f.noise[siAt(K, batch, i)].RawMatrix(), m)
-			}
-		}
+	if GM != nil { // G·M = c·(X(YᵀM) − U(VᵀM) − α·N̄_B·M)
+		f.factorMul(GM.RawMatrix(), X, Y, f.u, f.v, M.RawMatrix(), K, batch, n, siGemmNNAdd)
 	}
-	if GtN != nil {
-		gt, nn := GtN.RawMatrix(), N.RawMatrix()
-		siZero(gt)
-		t1 := f.b1.general(r, nn.Cols)
-		siZero(t1)
-		siGemmTNAdd(t1, 1, X.RawMatrix(), nn) // XᵀN
-		siGemmNNAdd(gt, f.c, Y.RawMatrix(), t1)
-		if f.u != nil {
-			t2 := f.b2.general(f.u.RawMatrix().Cols, nn.Cols)
-			siZero(t2)
-			siGemmTNAdd(t2, 1, f.u.RawMatrix(), nn) // UᵀN
-			siGemmNNAdd(gt, -f.c, f.v.RawMatrix(), t2)
-		}
-		if f.alpha > 0 {
-			for i := 0; i < n; i++ {
-				siGemmTNAdd(gt, -f.c*f.alpha/float64(n), f.noise[siAt(K, batch, i)].RawMatrix(), nn)
-			}
+	if GtN != nil { // Gᵀ·N = c·(Y(XᵀN) − V(UᵀN) − α·N̄_Bᵀ·N)
+		f.factorMul(GtN.RawMatrix(), Y, X, f.v, f.u, N.RawMatrix(), K, batch, n, siGemmTNAdd)
+	}
+}
+
+// factorMul sets dst ← c·(A(BᵀM) − P(QᵀM) − (α/n)·Σ_{i∈B} noise_i·M), the noise products
+// through noiseGemm (siGemmNNAdd for G·M, siGemmTNAdd for Gᵀ·N); P, Q may be nil.
+func (f *FactorSquared) factorMul(dst blas64.General, A, B, P, Q *mat.Dense, m blas64.General, K int, batch []int, n int,
+	noiseGemm func(dst blas64.General, alpha float64, a, b blas64.General)) {
+	_, r := A.Dims()
+	siZero(dst)
+	t1 := f.b1.general(r, m.Cols)
+	siZero(t1)
+	siGemmTNAdd(t1, 1, B.RawMatrix(), m)
+	siGemmNNAdd(dst, f.c, A.RawMatrix(), t1)
+	if P != nil {
+		t2 := f.b2.general(P.RawMatrix().Cols, m.Cols)
+		siZero(t2)
+		siGemmTNAdd(t2, 1, Q.RawMatrix(), m)
+		siGemmNNAdd(dst, -f.c, P.RawMatrix(), t2)
+	}
+	if f.alpha > 0 {
+		for i := 0; i < n; i++ {
+			noiseGemm(dst, -f.c*f.alpha/float64(n), f.noise[siAt(K, batch, i)].RawMatrix(), m)
 		}
 	}
 }
