@@ -171,6 +171,34 @@ type balRun struct {
 	lambda, normXY0 float64
 }
 
+// drawSteps completes a draw whose start, minibatches, T, Λ_0 = d.lambda and ‖(X_0, Y_0)‖ =
+// d.normXY0 are set: it discards an out-of-range Λ_0, draws η relative to 1/Λ_0 in
+// etaRegime, then, unless normCheck(d.normXY0) names a reason to discard, ρ relative to
+// ‖(X_0, Y_0)‖ in rhoRegime when sam. It returns the discard reason, or "".
+func (d *balRun) drawSteps(t *rapid.T, etaRegime, rhoRegime string, sam bool, normCheck func(float64) string) string {
+	if !(d.lambda >= 1e-100 && d.lambda <= 1e100) {
+		return balDiscardLambda
+	}
+	d.eta = generators.DrawScaleInvStep(t, d.lambda, etaRegime)
+	if reason := normCheck(d.normXY0); reason != "" {
+		return reason
+	}
+	if sam {
+		d.rho = generators.DrawSAMRadius(t, d.normXY0, rhoRegime)
+	}
+	return ""
+}
+
+// balSAMNonzero is balDrawFactor's and balDrawInner's normCheck: SAM needs a nonzero start.
+func balSAMNonzero(sam bool, start string) func(float64) string {
+	return func(norm float64) string {
+		if sam && norm == 0 {
+			return start + " = 0: the SAM gradient is 0 (Assumption 1)"
+		}
+		return ""
+	}
+}
+
 func (d *balRun) batch(t int) []int {
 	if d.batches == nil {
 		return nil
@@ -231,18 +259,11 @@ func balDrawFactor(t *rapid.T, maxD, maxK, maxR, maxT int, sam bool) (*balFactor
 	T := generators.DrawHorizon(t, maxT)
 	batches, bkind := generators.DrawMinibatches(t, f.Components(), T)
 	regime := generators.DrawRegime(t)
-	lambda := generators.FactorLocalSmoothness(f.ComponentSmoothness(), X0, Y0, f.GradScale(X0, Y0, nil))
-	if !(lambda >= 1e-100 && lambda <= 1e100) {
-		return nil, balDiscardLambda
-	}
-	dr := &balFactorDraw{f: f, X0: X0, Y0: Y0, balRun: balRun{start: start, batches: batches, batchKind: bkind, regime: regime, T: T, lambda: lambda}}
-	dr.eta = generators.DrawScaleInvStep(t, lambda, regime)
-	dr.normXY0 = math.Hypot(numeric.FrobNorm(X0), numeric.FrobNorm(Y0))
-	if sam {
-		if dr.normXY0 == 0 {
-			return nil, "X0 = Y0 = 0: the SAM gradient is 0 (Assumption 1)"
-		}
-		dr.rho = generators.DrawSAMRadius(t, dr.normXY0, regime)
+	dr := &balFactorDraw{f: f, X0: X0, Y0: Y0, balRun: balRun{start: start, batches: batches, batchKind: bkind, regime: regime, T: T,
+		lambda:  generators.FactorLocalSmoothness(f.ComponentSmoothness(), X0, Y0, f.GradScale(X0, Y0, nil)),
+		normXY0: math.Hypot(numeric.FrobNorm(X0), numeric.FrobNorm(Y0))}}
+	if reason := dr.drawSteps(t, regime, regime, sam, balSAMNonzero(sam, "X0 = Y0")); reason != "" {
+		return nil, reason
 	}
 	return dr, ""
 }
@@ -274,19 +295,11 @@ func balDrawInner(t *rapid.T, maxD, maxK, maxT int, sam bool) (*balInnerDraw, st
 	T := generators.DrawHorizon(t, maxT)
 	batches, bkind := generators.DrawMinibatches(t, f.Components(), T)
 	regime := generators.DrawRegime(t)
-	w := numeric.Dot(x0, y0)
-	lambda := generators.InnerLocalSmoothness(f.Smoothness(), x0, y0, f.DerivScale(w, nil))
-	if !(lambda >= 1e-100 && lambda <= 1e100) {
-		return nil, balDiscardLambda
-	}
-	dr := &balInnerDraw{f: f, x0: x0, y0: y0, balRun: balRun{start: start, batches: batches, batchKind: bkind, regime: regime, T: T, lambda: lambda}}
-	dr.eta = generators.DrawScaleInvStep(t, lambda, regime)
-	dr.normXY0 = math.Hypot(numeric.Norm2(x0), numeric.Norm2(y0))
-	if sam {
-		if dr.normXY0 == 0 {
-			return nil, "x0 = y0 = 0: the SAM gradient is 0 (Assumption 1)"
-		}
-		dr.rho = generators.DrawSAMRadius(t, dr.normXY0, regime)
+	dr := &balInnerDraw{f: f, x0: x0, y0: y0, balRun: balRun{start: start, batches: batches, batchKind: bkind, regime: regime, T: T,
+		lambda:  generators.InnerLocalSmoothness(f.Smoothness(), x0, y0, f.DerivScale(numeric.Dot(x0, y0), nil)),
+		normXY0: math.Hypot(numeric.Norm2(x0), numeric.Norm2(y0))}}
+	if reason := dr.drawSteps(t, regime, regime, sam, balSAMNonzero(sam, "x0 = y0")); reason != "" {
+		return nil, reason
 	}
 	return dr, ""
 }

@@ -497,6 +497,14 @@ type bflowRegimes struct {
 
 var bflowFlowRegimes = bflowRegimes{eta: generators.RegimeFlow, rho: generators.RegimeFlow}
 
+// label names the regimes in an instance description (ρ's only when SAM draws one that differs).
+func (reg bflowRegimes) label(method string) string {
+	if reg.rho != reg.eta && method == bflowSAM {
+		return "η " + reg.eta + ", ρ " + reg.rho
+	}
+	return reg.eta
+}
+
 // bflowDrawFactor draws a NOP loss, a rank, a start, a horizon T ≤ maxT, minibatches, and η in
 // reg.eta relative to the local smoothness Λ_0 = L(‖X0‖² + ‖Y0‖²) + S_0 at the start (for
 // normalised SGD relative to Λ_0/‖∇h(z_0)‖, the step's effective GD step being η/‖∇h‖), and,
@@ -524,21 +532,10 @@ func bflowDrawFactor(t *rapid.T, maxD, maxK, maxR, maxT int, reg bflowRegimes, m
 		}
 		lambda /= g0
 	}
-	if !(lambda >= 1e-100 && lambda <= 1e100) {
-		return nil, balDiscardLambda
-	}
-	regime := reg.eta
-	if reg.rho != reg.eta && method == bflowSAM {
-		regime = "η " + reg.eta + ", ρ " + reg.rho
-	}
-	dr := &balFactorDraw{f: f, X0: X0, Y0: Y0, balRun: balRun{start: start, batches: batches, batchKind: bkind, regime: regime, T: T, lambda: lambda}}
-	dr.eta = generators.DrawScaleInvStep(t, lambda, reg.eta)
-	dr.normXY0 = math.Hypot(numeric.FrobNorm(X0), numeric.FrobNorm(Y0))
-	if reason := bflowScaleCheck(dr.normXY0); reason != "" {
+	dr := &balFactorDraw{f: f, X0: X0, Y0: Y0, balRun: balRun{start: start, batches: batches, batchKind: bkind, regime: reg.label(method), T: T,
+		lambda: lambda, normXY0: math.Hypot(numeric.FrobNorm(X0), numeric.FrobNorm(Y0))}}
+	if reason := dr.drawSteps(t, reg.eta, reg.rho, method == bflowSAM, bflowScaleCheck); reason != "" {
 		return nil, reason
-	}
-	if method == bflowSAM {
-		dr.rho = generators.DrawSAMRadius(t, dr.normXY0, reg.rho)
 	}
 	return dr, ""
 }
@@ -567,21 +564,10 @@ func bflowDrawInner(t *rapid.T, maxD, maxK, maxT int, reg bflowRegimes, method s
 		}
 		lambda /= g0
 	}
-	if !(lambda >= 1e-100 && lambda <= 1e100) {
-		return nil, balDiscardLambda
-	}
-	regime := reg.eta
-	if reg.rho != reg.eta && method == bflowSAM {
-		regime = "η " + reg.eta + ", ρ " + reg.rho
-	}
-	dr := &balInnerDraw{f: f, x0: x0, y0: y0, balRun: balRun{start: start, batches: batches, batchKind: bkind, regime: regime, T: T, lambda: lambda}}
-	dr.eta = generators.DrawScaleInvStep(t, lambda, reg.eta)
-	dr.normXY0 = math.Hypot(numeric.Norm2(x0), numeric.Norm2(y0))
-	if reason := bflowScaleCheck(dr.normXY0); reason != "" {
+	dr := &balInnerDraw{f: f, x0: x0, y0: y0, balRun: balRun{start: start, batches: batches, batchKind: bkind, regime: reg.label(method), T: T,
+		lambda: lambda, normXY0: math.Hypot(numeric.Norm2(x0), numeric.Norm2(y0))}}
+	if reason := dr.drawSteps(t, reg.eta, reg.rho, method == bflowSAM, bflowScaleCheck); reason != "" {
 		return nil, reason
-	}
-	if method == bflowSAM {
-		dr.rho = generators.DrawSAMRadius(t, dr.normXY0, reg.rho)
 	}
 	return dr, ""
 }
