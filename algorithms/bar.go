@@ -94,8 +94,7 @@ func barFactorStep(variant string, f MatrixLoss, X, Y *mat.Dense, eta, alpha flo
 	checkFactorShapes(f, X, Y, w, "BARFactorStep")
 	w.begin(batch)
 	w.factorGrad(f, X, Y, batch)
-	w.XT.Copy(X)
-	w.YT.Copy(Y)
+	w.setUnperturbed(X, Y)
 	w.DX.Copy(w.GX)
 	w.DY.Copy(w.GY)
 	var cond bool

@@ -257,8 +257,7 @@ func SGDFactorStep(f MatrixLoss, X, Y *mat.Dense, eta float64, batch []int, w *F
 	checkFactorShapes(f, X, Y, w, "SGDFactorStep")
 	w.begin(batch)
 	w.factorGrad(f, X, Y, batch)
-	w.XT.Copy(X)
-	w.YT.Copy(Y)
+	w.setUnperturbed(X, Y)
 	w.DX.Copy(w.GX)
 	w.DY.Copy(w.GY)
 	axpyDense(X, -eta, w.DX)
@@ -273,8 +272,7 @@ func NormalizedSGDFactorStep(f MatrixLoss, X, Y *mat.Dense, eta float64, batch [
 	w.begin(batch)
 	w.factorGrad(f, X, Y, batch)
 	w.U = 1 / math.Hypot(numeric.FrobNorm(w.GX), numeric.FrobNorm(w.GY))
-	w.XT.Copy(X)
-	w.YT.Copy(Y)
+	w.setUnperturbed(X, Y)
 	w.DX.Scale(w.U, w.GX)
 	w.DY.Scale(w.U, w.GY)
 	axpyDense(X, -eta, w.DX)
@@ -311,6 +309,13 @@ func NormalizedSGDInnerStep(f ScalarLoss, x, y []float64, eta float64, batch []i
 	numeric.Axpy(y, -eta, w.DY)
 }
 
+// setUnperturbed records the point the step starts from (XT, YT).
+func (w *FactorWork) setUnperturbed(X, Y *mat.Dense) {
+	w.XT.Copy(X)
+	w.YT.Copy(Y)
+}
+
+// setUnperturbed records the point the step starts from (XT, YT, WT, DT).
 func (w *InnerWork) setUnperturbed(x, y []float64) {
 	copy(w.XT, x)
 	copy(w.YT, y)
