@@ -77,7 +77,7 @@ func SCOL2Sq(lambda float64) SCORegulariser {
 	scoCheckLambda("SCOL2Sq", lambda)
 	return SCORegulariser{
 		Name: scoFmt(lambda) + "‖w‖²", Family: "l2sq", Lambda: lambda,
-		Value: func(w []float64) float64 { return lambda * scoNorm2Sq(w) },
+		Value: func(w []float64) float64 { return lambda * numeric.Norm2Sq(w) },
 		Plane: func(w0, rho float64) float64 { return lambda * (w0*w0 + rho*rho) },
 		Subgradient: func(dst, w []float64) {
 			for i, v := range w {
@@ -111,7 +111,7 @@ func SCOElasticNet(lambda1, lambda2 float64) SCORegulariser {
 	return SCORegulariser{
 		Name:   scoFmt(lambda1) + "‖w‖₁ + " + scoFmt(lambda2) + "‖w‖²",
 		Family: "elastic-net", Lambda: lambda1, Lambda2: lambda2,
-		Value: func(w []float64) float64 { return lambda1*scoNorm1(w) + lambda2*scoNorm2Sq(w) },
+		Value: func(w []float64) float64 { return lambda1*scoNorm1(w) + lambda2*numeric.Norm2Sq(w) },
 		Plane: func(w0, rho float64) float64 {
 			return lambda1*(math.Abs(w0)+math.Abs(rho)) + lambda2*(w0*w0+rho*rho)
 		},
@@ -129,10 +129,10 @@ func SCOL2Norm(lambda float64) SCORegulariser {
 	scoCheckLambda("SCOL2Norm", lambda)
 	return SCORegulariser{
 		Name: scoFmt(lambda) + "‖w‖₂", Family: "l2", Lambda: lambda,
-		Value: func(w []float64) float64 { return lambda * math.Sqrt(scoNorm2Sq(w)) },
+		Value: func(w []float64) float64 { return lambda * math.Sqrt(numeric.Norm2Sq(w)) },
 		Plane: func(w0, rho float64) float64 { return lambda * math.Hypot(w0, rho) },
 		Subgradient: func(dst, w []float64) {
-			n := math.Sqrt(scoNorm2Sq(w))
+			n := math.Sqrt(numeric.Norm2Sq(w))
 			for i, v := range w {
 				if n > 0 {
 					dst[i] = lambda * v / n
@@ -179,14 +179,6 @@ func SCOUserRegulariser(name string, value func(w []float64) float64, subgrad fu
 		panic("algorithms: SCOUserRegulariser: nil value")
 	}
 	return SCORegulariser{Name: name, Family: "user", Value: value, Subgradient: subgrad, Convex: convex}
-}
-
-func scoNorm2Sq(w []float64) float64 {
-	s := 0.0
-	for _, v := range w {
-		s += v * v
-	}
-	return s
 }
 
 func scoNorm1(w []float64) float64 {
@@ -288,14 +280,14 @@ func SCOCheckConditionC(r SCORegulariser, rng *rand.Rand, samples, dim int) SCOC
 			w[1+i] = rng.NormFloat64()
 		}
 		rho := rmax * math.Sqrt(rng.Float64())
-		un := math.Sqrt(scoNorm2Sq(w[1:]))
+		un := math.Sqrt(numeric.Norm2Sq(w[1:]))
 		if un == 0 {
 			continue
 		}
 		for i := 1; i < dim; i++ {
 			w[i] *= rho / un
 		}
-		rho = math.Sqrt(scoNorm2Sq(w[1:]))
+		rho = math.Sqrt(numeric.Norm2Sq(w[1:]))
 		for i := range s {
 			s[i] = 0
 		}
@@ -346,7 +338,7 @@ func scoRandomBall(rng *rand.Rand, x []float64) {
 	for i := range x {
 		x[i] = rng.NormFloat64()
 	}
-	n := math.Sqrt(scoNorm2Sq(x))
+	n := math.Sqrt(numeric.Norm2Sq(x))
 	if n == 0 {
 		return
 	}

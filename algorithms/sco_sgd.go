@@ -69,7 +69,7 @@ func SCOProjectedSGD(w1 []float64, eta, radius float64, n int, oracle SCOSubgrad
 
 // scoProjectBall projects w onto the ball of the given radius (in place).
 func scoProjectBall(w []float64, radius float64) {
-	n := math.Sqrt(scoNorm2Sq(w))
+	n := math.Sqrt(numeric.Norm2Sq(w))
 	if n > radius {
 		s := radius / n
 		for i := range w {
@@ -163,7 +163,7 @@ func SCOMultiStartRERM(obj func(w []float64) float64, dim int, opt SCOLocalSearc
 				for i := range dir {
 					dir[i] = rng.NormFloat64()
 				}
-				nd := math.Sqrt(scoNorm2Sq(dir))
+				nd := math.Sqrt(numeric.Norm2Sq(dir))
 				for _, sg := range [2]float64{1, -1} {
 					for i := range y {
 						y[i] = x[i] + sg*step*dir[i]/nd

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/implicitreg/verify/internal/numeric"
 )
 
 // Closed forms of papers/sco.md §6.2 (derived) for the 2-D RERM problem, δ → 0.
@@ -167,7 +169,7 @@ func TestSCOConditionC(t *testing.T) {
 			t.Errorf("%s: (C) not refuted", r.Name)
 		}
 	}
-	nonconvex := SCOUserRegulariser("−‖w‖²", func(w []float64) float64 { return -scoNorm2Sq(w) }, nil, true)
+	nonconvex := SCOUserRegulariser("−‖w‖²", func(w []float64) float64 { return -numeric.Norm2Sq(w) }, nil, true)
 	if SCOCheckConvexity(nonconvex, rng, 500, 5) {
 		t.Error("−‖w‖² passed the convexity check")
 	}

@@ -297,21 +297,47 @@ func SCOBadEventProb(n, N int) float64 {
 // SCOBadCoordinates returns the coordinates j (as indices into w, so 1 … N) whose sign is −1
 // in every sample of S: the bad event E holds iff the list is non-empty.
 func SCOBadCoordinates(S [][]int8) []int {
+	out := scoInEverySample(S, func(y int8) bool { return y <= 0 })
+	for k := range out {
+		out[k]++ // sample coordinate j is w_{j+1} (w_0 is not a sign coordinate)
+	}
+	return out
+}
+
+// scoInEverySample returns the coordinates j at which holds(S_i[j]) for every sample S_i.
+func scoInEverySample[T any](S [][]T, holds func(T) bool) []int {
 	if len(S) == 0 {
 		return nil
 	}
 	var out []int
 	for j := range S[0] {
-		bad := true
-		for _, y := range S {
-			if y[j] > 0 {
-				bad = false
+		all := true
+		for _, row := range S {
+			if !holds(row[j]) {
+				all = false
 				break
 			}
 		}
-		if bad {
-			out = append(out, 1+j)
+		if all {
+			out = append(out, j)
 		}
+	}
+	return out
+}
+
+// SCOAllSigns lists the 2^N sign vectors of length N (bit j of the index set: y_j = −1), the
+// support of the uniform sample distribution, for exact expectations.
+func SCOAllSigns(N int) [][]int8 {
+	out := make([][]int8, 1<<N)
+	for m := range out {
+		y := make([]int8, N)
+		for j := range y {
+			y[j] = 1
+			if m>>j&1 == 1 {
+				y[j] = -1
+			}
+		}
+		out[m] = y
 	}
 	return out
 }
@@ -517,23 +543,7 @@ func (in SCOFeldman) Subgradient(dst, w []float64, V []bool) {
 
 // SCOUnobserved returns the coordinates j with α_ij = false (j ∉ V_i) in every sample.
 func SCOUnobserved(S [][]bool) []int {
-	if len(S) == 0 {
-		return nil
-	}
-	var out []int
-	for j := range S[0] {
-		seen := false
-		for _, a := range S {
-			if a[j] {
-				seen = true
-				break
-			}
-		}
-		if !seen {
-			out = append(out, j)
-		}
-	}
-	return out
+	return scoInEverySample(S, func(in bool) bool { return !in })
 }
 
 // DrawSCOPatterns draws n Bernoulli(½) patterns of length D from rapid ("patterns").

@@ -10,22 +10,6 @@ import (
 	"github.com/implicitreg/verify/generators"
 )
 
-// scotAllSigns lists the 2^N sign vectors.
-func scotAllSigns(N int) [][]int8 {
-	out := make([][]int8, 1<<N)
-	for m := range out {
-		y := make([]int8, N)
-		for j := range y {
-			y[j] = 1
-			if m>>j&1 == 1 {
-				y[j] = -1
-			}
-		}
-		out[m] = y
-	}
-	return out
-}
-
 // F is exactly the average of f over all 2^N sign vectors (papers/sco.md §6.1, property 1),
 // f(·; y) is L-Lipschitz with the stated L (every subgradient has norm ≤ L), the subgradient
 // is the gradient where f is differentiable, and F_S ≥ F − a‖u‖ (property 4).
@@ -42,7 +26,7 @@ func TestSCOInstanceProperties(t *testing.T) {
 				w[i] /= n
 			}
 		}
-		ys := scotAllSigns(in.N)
+		ys := generators.SCOAllSigns(in.N)
 		mean, scale := 0.0, 0.0
 		for _, y := range ys {
 			mean += in.Loss(w, y)

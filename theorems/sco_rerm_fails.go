@@ -8,6 +8,7 @@ import (
 
 	"github.com/implicitreg/verify/algorithms"
 	"github.com/implicitreg/verify/generators"
+	"github.com/implicitreg/verify/internal/numeric"
 )
 
 const scoRERMFailsStatement = `For every regulariser R satisfying condition (C) — R(w_0e_0 + u) ≥ R(w_0e_0 + ‖u‖e_j) for every u in
@@ -280,20 +281,12 @@ func scoDrawBall(t *rapid.T, label string, d int) []float64 {
 	for i := range w {
 		w[i] = generators.SCOQuantize(w[i])
 	}
-	if n := math.Sqrt(scoNorm2Sq(w)); n > 1 {
+	if n := math.Sqrt(numeric.Norm2Sq(w)); n > 1 {
 		for i := range w {
 			w[i] /= n
 		}
 	}
 	return w
-}
-
-func scoNorm2Sq(w []float64) float64 {
-	s := 0.0
-	for _, v := range w {
-		s += v * v
-	}
-	return s
 }
 
 // scoRERMEvidence checks steps 1–7 and the claim on one draw.
@@ -307,7 +300,7 @@ func scoRERMEvidence(cache *scoCache, sgd SCOAxisSGDMethod, in *generators.SCOIn
 
 	// Step 1: (C) at w (its u-block) against ‖u‖e_jC.
 	u := w[1:]
-	rho := math.Sqrt(scoNorm2Sq(u))
+	rho := math.Sqrt(numeric.Norm2Sq(u))
 	sparse := make([]float64, len(w))
 	sparse[0], sparse[jC] = w[0], rho
 	rw, rs := r.Value(w), r.Value(sparse)
@@ -439,7 +432,7 @@ func scoEnumerateBadEvent(n, N int) float64 {
 // scoRERMFixedC is the explicit example of the (C) control: step 1 at a given u.
 func scoRERMFixedC(r algorithms.SCORegulariser, w0 float64, u []float64) Evidence {
 	w := append([]float64{w0}, u...)
-	rho := math.Sqrt(scoNorm2Sq(u))
+	rho := math.Sqrt(numeric.Norm2Sq(u))
 	sparse := make([]float64, len(w))
 	sparse[0], sparse[1] = w0, rho
 	rw, rs := r.Value(w), r.Value(sparse)

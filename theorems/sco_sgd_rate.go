@@ -9,6 +9,7 @@ import (
 
 	"github.com/implicitreg/verify/algorithms"
 	"github.com/implicitreg/verify/generators"
+	"github.com/implicitreg/verify/internal/numeric"
 	"github.com/implicitreg/verify/internal/stats"
 )
 
@@ -184,7 +185,7 @@ func scoSGDRateProperty(sgd SCOSGDMethod, opt scoSGDRateOptions) Property {
 		dist := math.Sqrt(scoDist2(w1, wstar))
 		B := dist
 		if rapid.Bool().Draw(t, "B_class_radius") || dist == 0 {
-			B = math.Sqrt(scoNorm2Sq(w1)) + 1 // ≥ ‖w_1‖ + ‖w*‖ ≥ ‖w_1 − w*‖
+			B = math.Sqrt(numeric.Norm2Sq(w1)) + 1 // ≥ ‖w_1‖ + ‖w*‖ ≥ ‖w_1 − w*‖
 		}
 		run := &scoSGDRateRun{in: in, n: n, kink: kink, w1: w1, B: B, opt: opt, seed: rapid.Uint64().Draw(t, "mc_seed")}
 		if rapid.Bool().Draw(t, "eta_prescribed") || opt.stepFactor != 1 {
@@ -294,7 +295,7 @@ func scoSGDRateEvidence(sgd SCOSGDMethod, run *scoSGDRateRun) Evidence {
 	st := &scoSGDRateStats{projMargin: inf, unbMargin: inf, convMargin: inf, jensMargin: inf}
 	ev := Evidence{Horizon: n, Instance: run.String(), Metrics: map[string]float64{}}
 	rng := rand.New(rand.NewPCG(run.seed, 0x5c05))
-	allY := scoSGDRateAllSigns(N)
+	allY := generators.SCOAllSigns(N)
 
 	avg := make([]float64, d)
 	prev := make([]float64, d)
@@ -305,7 +306,7 @@ func scoSGDRateEvidence(sgd SCOSGDMethod, run *scoSGDRateRun) Evidence {
 	gy := make([]float64, d)
 	var sumF, sumFScale, sumG float64
 	visit := func(t int, w, g []float64) {
-		gn2 := scoNorm2Sq(g)
+		gn2 := numeric.Norm2Sq(g)
 		if gn := math.Sqrt(gn2); gn > st.maxG || math.IsNaN(gn) {
 			st.maxG = gn
 		}
@@ -444,10 +445,10 @@ func (st *scoSGDRateStats) checkProj(w, g, wp, wstar []float64, eta float64, t i
 	for i := range w {
 		ip += g[i] * (w[i] - wstar[i])
 	}
-	g2 := scoNorm2Sq(g)
+	g2 := numeric.Norm2Sq(g)
 	rhs := b - 2*eta*ip + eta*eta*g2
 	// Rounding is relative to the norms the squared distances expand into.
-	nw, nwp, ns, gn := math.Sqrt(scoNorm2Sq(w)), math.Sqrt(scoNorm2Sq(wp)), math.Sqrt(scoNorm2Sq(wstar)), math.Sqrt(g2)
+	nw, nwp, ns, gn := math.Sqrt(numeric.Norm2Sq(w)), math.Sqrt(numeric.Norm2Sq(wp)), math.Sqrt(numeric.Norm2Sq(wstar)), math.Sqrt(g2)
 	scale := (nwp+ns)*(nwp+ns) + (nw+ns)*(nw+ns) + 2*eta*gn*(nw+ns) + eta*eta*g2
 	projected := false
 	step := 0.0
@@ -479,7 +480,7 @@ func (st *scoSGDRateStats) checkNode(in *generators.SCOInstance, w, eg, egAbs, w
 	default:
 		d0 = math.Max(0, math.Abs(eg[0])-in.C0)
 	}
-	un := math.Sqrt(scoNorm2Sq(w[1:]))
+	un := math.Sqrt(numeric.Norm2Sq(w[1:]))
 	var du float64
 	if un > 0 {
 		s := 0.0
@@ -489,9 +490,9 @@ func (st *scoSGDRateStats) checkNode(in *generators.SCOInstance, w, eg, egAbs, w
 		}
 		du = math.Sqrt(s)
 	} else {
-		du = math.Max(0, math.Sqrt(scoNorm2Sq(eg[1:]))-in.C1)
+		du = math.Max(0, math.Sqrt(numeric.Norm2Sq(eg[1:]))-in.C1)
 	}
-	scale := in.C0 + in.C1 + 2*in.A + math.Abs(eg[0]) + math.Sqrt(scoNorm2Sq(eg[1:]))
+	scale := in.C0 + in.C1 + 2*in.A + math.Abs(eg[0]) + math.Sqrt(numeric.Norm2Sq(eg[1:]))
 	scoKeep(&st.unbiased, &st.unbMargin, Eq("step 3 unbiased selection: dist(E[g_t|w_t], ∂F(w_t)) = 0", t, math.Hypot(d0, du), 0, scale))
 	ip, mag := 0.0, 0.0
 	for i := range w {
@@ -507,31 +508,15 @@ func (st *scoSGDRateStats) checkNode(in *generators.SCOInstance, w, eg, egAbs, w
 // scoSGDRateRiskScale is the magnitude of the terms F(w) − F* is computed from: c0(|w_0| + a0)
 // + c1‖u‖ (F can be tiny while w_0 and a0 are of order one).
 func scoSGDRateRiskScale(in *generators.SCOInstance, w []float64) float64 {
-	return in.C0*(math.Abs(w[0])+in.A0) + in.C1*math.Sqrt(scoNorm2Sq(w[1:]))
+	return in.C0*(math.Abs(w[0])+in.A0) + in.C1*math.Sqrt(numeric.Norm2Sq(w[1:]))
 }
 
 // scoSGDRateProject projects onto the unit ball as SCOProjectedSGD does.
 func scoSGDRateProject(w []float64) {
-	n := math.Sqrt(scoNorm2Sq(w))
+	n := math.Sqrt(numeric.Norm2Sq(w))
 	if n > 1 {
 		for i := range w {
 			w[i] /= n
 		}
 	}
-}
-
-// scoSGDRateAllSigns lists the 2^N sign vectors (bit j of the index set: y_j = −1).
-func scoSGDRateAllSigns(N int) [][]int8 {
-	out := make([][]int8, 1<<N)
-	for m := range out {
-		y := make([]int8, N)
-		for j := range y {
-			y[j] = 1
-			if m>>j&1 == 1 {
-				y[j] = -1
-			}
-		}
-		out[m] = y
-	}
-	return out
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/implicitreg/verify/algorithms"
 	"github.com/implicitreg/verify/generators"
+	"github.com/implicitreg/verify/internal/numeric"
 )
 
 const scoTikhonovStatement = `Sanity check for sco/rerm-fails: when every sample loss is convex, Tikhonov RERM learns, so no
@@ -178,9 +179,9 @@ func scoTikhonovEvidence(scoRERM SCOLocalRERMMethod, feldman bool, d int, S [][]
 	}
 
 	// Step 5: 0 is the RERM solution.
-	phi := func(v []float64) float64 { return inst.emp(v, S) + lam*scoNorm2Sq(v) }
+	phi := func(v []float64) float64 { return inst.emp(v, S) + lam*numeric.Norm2Sq(v) }
 	p0, pw := phi(zero), phi(w)
-	rw := lam * scoNorm2Sq(w)
+	rw := lam * numeric.Norm2Sq(w)
 	ev.Add(Le("step 5 RERM returns 0: Φ(0) + λ‖w‖² ≤ Φ(w)", -1, p0+rw, pw, p0, rw, pw))
 
 	// Step 6 and the claim: numerical RERM.
@@ -201,6 +202,6 @@ func scoTikhonovEvidence(scoRERM SCOLocalRERMMethod, feldman bool, d int, S [][]
 		ev.Add(Le(ClaimStep, -1, inst.ermExcess, excess, inst.ermExcess, math.Abs(excess)))
 	}
 	ev.Metrics["rerm_excess"] = excess
-	ev.Metrics["rerm_norm"] = math.Sqrt(scoNorm2Sq(res.Best))
+	ev.Metrics["rerm_norm"] = math.Sqrt(numeric.Norm2Sq(res.Best))
 	return ev
 }
