@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -309,29 +308,9 @@ func sharedFlags(fs *flag.FlagSet, profile string, format *string, nChecks, para
 	return defChecks, seedSet, nil
 }
 
-// emit writes the report to stdout, or to a file via a temporary file and a rename so no
-// half-written report is ever left behind.
+// emit writes the report to stdout, or to the file out through writeOut.
 func emit(rep *checks.Report, format, out string, stdout io.Writer) error {
-	if out == "" {
-		return reports.Write(stdout, rep, format)
-	}
-	dir := filepath.Dir(out)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(out)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cannot write --out %s: %w", out, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := reports.Write(tmp, rep, format); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot write --out %s: %w", out, err)
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return fmt.Errorf("cannot write --out %s: %w", out, err)
-	}
-	return nil
+	return writeOut(out, stdout, func(w io.Writer) error { return reports.Write(w, rep, format) })
 }
 
 // progress prints one self-overwriting status line on stderr, twice a second, only when

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -106,6 +107,10 @@ func TestOutIsWrittenAtomically(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Errorf("temporary files left behind: %v", entries)
+	}
+	// An ordinary file, as `verify report` writes them (not the temporary file's 0600).
+	if st, err := os.Stat(path); err != nil || runtime.GOOS != "windows" && st.Mode().Perm() != 0o644 {
+		t.Errorf("--out file mode: %v, %v; want 0644", st.Mode(), err)
 	}
 	code, _, stderr = run(t, "run", "basic-inequality/gd", "--checks", "5", "--seed", "1", "--out", filepath.Join(dir, "no", "such", "dir", "r.txt"))
 	if code != 2 || !strings.Contains(stderr, "cannot write --out") {

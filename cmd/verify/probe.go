@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -293,24 +292,18 @@ func probeList(ps []theorems.Probe) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// writeOut writes to stdout, or atomically to a file like emit.
+// writeOut writes to stdout, or to the file out through writeAtomic (so no half-written
+// output is ever left behind); the file's errors name --out.
 func writeOut(out string, stdout io.Writer, write func(io.Writer) error) error {
 	if out == "" {
 		return write(stdout)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
+	var writeErr error
+	err := writeAtomic(out, func(w io.Writer) error { writeErr = write(w); return writeErr })
+	if writeErr != nil {
+		return writeErr
+	}
 	if err != nil {
-		return fmt.Errorf("cannot write --out %s: %w", out, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot write --out %s: %w", out, err)
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
 		return fmt.Errorf("cannot write --out %s: %w", out, err)
 	}
 	return nil

@@ -257,12 +257,18 @@ func reportQuote(s string) string {
 // writeFileAtomic writes data to path through a temporary file in the same directory and a
 // rename, so that path is either the old file or the whole new one.
 func writeFileAtomic(path string, data []byte) error {
+	return writeAtomic(path, func(w io.Writer) error { _, err := w.Write(data); return err })
+}
+
+// writeAtomic writes a file through a temporary file beside it and a rename, mode 0644: the
+// file is either the old one or the whole new one, never half-written.
+func writeAtomic(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
 	}
