@@ -197,6 +197,13 @@ func LiftedBeatsUnlifted(grad algorithms.LiftedGradient) *Theorem {
 			Property: ltEscProperty(grad, ltEscStrong),
 		},
 		{
+			Name:   "gradient-of-half-norm",
+			Breaks: BreaksAlgorithm,
+			Description: "the escape-curvature property on the gradient of ½‖⟨A^{⊗l}, w⊗w⟩ − b^{⊗l}‖² (twice ours: the authors' ¼ " +
+				"dropped to ½), the slip a reimplementation makes — its curvature is twice the identity's, caught at step 2",
+			Property: ltEscProperty(ltGradTimes2(grad), ltEscTrue),
+		},
+		{
 			Name:   "no-escape-steps",
 			Breaks: BreaksAlgorithm,
 			Description: "plain lifted GD (CustomGD without its escape steps) as the lifted method: it converges to the " +

@@ -80,6 +80,17 @@ func ltEscExample(l int) ltEscInstance {
 	}
 }
 
+// ltGradTimes2 is the gradient-of-half-norm control's mutant: grad's gradient, doubled.
+func ltGradTimes2(grad algorithms.LiftedGradient) algorithms.LiftedGradient {
+	return func(p algorithms.LiftedObjective, g, w *algorithms.SymTensor, wk *algorithms.LiftedWork) float64 {
+		h := grad(p, g, w, wk)
+		for i := range g.Data {
+			g.Data[i] *= 2
+		}
+		return 2 * h
+	}
+}
+
 // ltEscExampleRun is the sharpness example at order l as an explicit example.
 func ltEscExampleRun(grad algorithms.LiftedGradient, name string, l int, strong bool) Example {
 	in := ltEscExample(l)
