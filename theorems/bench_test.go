@@ -10,7 +10,13 @@ import (
 // BenchmarkBasicInequalityGDCheck measures whole checks of basic-inequality/gd (draw an
 // instance, run GD for up to 500 steps, evaluate every proof step) and reports checks/s.
 func BenchmarkBasicInequalityGDCheck(b *testing.B) {
-	th, _ := theorems.Lookup("basic-inequality/gd")
+	benchChecks(b, "basic-inequality/gd")
+}
+
+// benchChecks runs b.N whole checks of theorem id (seed 1) and reports checks/s; the theorem
+// must hold.
+func benchChecks(b *testing.B, id string) {
+	th, _ := theorems.Lookup(id)
 	b.ReportAllocs()
 	res := checks.CheckTheorem(th, checks.Config{Checks: b.N, Seed: 1})
 	if res.Status != checks.StatusHolds {

@@ -93,11 +93,5 @@ func TestConnectivityInvariantManifoldStepNames(t *testing.T) {
 // BenchmarkConnectivityInvariantManifoldCheck measures whole checks (draw, run T ≤ 8 steps,
 // evaluate every step and the final SVDs) and reports checks/s.
 func BenchmarkConnectivityInvariantManifoldCheck(b *testing.B) {
-	th, _ := theorems.Lookup("connectivity/invariant-manifold")
-	b.ReportAllocs()
-	res := checks.CheckTheorem(th, checks.Config{Checks: b.N, Seed: 1})
-	if res.Status != checks.StatusHolds {
-		b.Fatalf("status %s: %+v", res.Status, res.Counterexample)
-	}
-	b.ReportMetric(float64(res.Checks)/b.Elapsed().Seconds(), "checks/s")
+	benchChecks(b, "connectivity/invariant-manifold")
 }

@@ -113,13 +113,7 @@ func TestLowRankBalanceDriftStepNames(t *testing.T) {
 // BenchmarkLowRankBalanceDriftCheck measures whole checks (draw, run T ≤ 5 steps, evaluate
 // every step at every layer) and reports checks/s.
 func BenchmarkLowRankBalanceDriftCheck(b *testing.B) {
-	th, _ := theorems.Lookup("low-rank/balance-drift")
-	b.ReportAllocs()
-	res := checks.CheckTheorem(th, checks.Config{Checks: b.N, Seed: 1})
-	if res.Status != checks.StatusHolds {
-		b.Fatalf("status %s: %+v", res.Status, res.Counterexample)
-	}
-	b.ReportMetric(float64(res.Checks)/b.Elapsed().Seconds(), "checks/s")
+	benchChecks(b, "low-rank/balance-drift")
 }
 
 // dmfControlsFailAt asserts that every control of theorem id is caught at the step its name
